@@ -86,6 +86,7 @@ public sealed class ValidationTests(SimulatorFixture sim) : IClassFixture<Simula
         { "prefill on sonnet 4.6", Body("[{'role':'user','content':'hi'},{'role':'assistant','content':'Sure'}]", model: "claude-sonnet-4-6"), 400, "This model does not support assistant message prefill" },
         // Cache control.
         { "five cache breakpoints", Body("[{'role':'user','content':[" + string.Join(",", Enumerable.Range(1, 5).Select(i => $"{{'type':'text','text':'t{i}','cache_control':{{'type':'ephemeral'}}}}")) + "]}]"), 400, "A maximum of 4 blocks with cache_control may be provided. Found 5." },
+        { "breakpoints across system tools messages", Body("[{'role':'user','content':[{'type':'text','text':'a','cache_control':{'type':'ephemeral'}},{'type':'text','text':'b','cache_control':{'type':'ephemeral'}}]}]", "'system':[{'type':'text','text':'s1','cache_control':{'type':'ephemeral'}},{'type':'text','text':'s2','cache_control':{'type':'ephemeral','ttl':'1h'}}],'tools':[{'name':'t','input_schema':{'type':'object'},'cache_control':{'type':'ephemeral'}}]"), 400, "Found 5." },
         { "cache ttl invalid", Body("[{'role':'user','content':[{'type':'text','text':'t','cache_control':{'type':'ephemeral','ttl':'2h'}}]}]"), 400, "cache_control.ttl: Input should be '5m' or '1h'" },
     };
 

@@ -33,13 +33,13 @@ internal static partial class AgentScript
         }
 
         if (listTool is not null && !calls.Exists(c => c.Name == listTool.Name))
-            return [Call(listTool, ".", isList: true)];
+            return [Call(listTool, ".")];
 
         var readCall = readTool is null ? default : calls.Find(c => c.Name == readTool.Name);
         if (readTool is not null && readCall.Id is null)
         {
             var listing = listTool is null ? "" : string.Join("\n", calls.Where(c => c.Name == listTool.Name).Select(c => results.GetValueOrDefault(c.Id, "")));
-            return [Call(readTool, ChooseFile(userText, listing), isList: false)];
+            return [Call(readTool, ChooseFile(userText, listing))];
         }
 
         if (readCall.Id is not null)
@@ -75,7 +75,7 @@ internal static partial class AgentScript
             ?? listed.FirstOrDefault() ?? "README.md";
     }
 
-    private static PlannedBlock Call(ToolSpec tool, string pathValue, bool isList)
+    private static PlannedBlock Call(ToolSpec tool, string pathValue)
     {
         var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -96,7 +96,6 @@ internal static partial class AgentScript
             }
             w.WriteEndObject();
         }
-        _ = isList;
         return PlannedBlock.ToolUse(Ids.ToolUse(), tool.Name, System.Text.Encoding.UTF8.GetString(ms.ToArray()));
     }
 

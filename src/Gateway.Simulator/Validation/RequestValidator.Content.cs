@@ -131,7 +131,6 @@ internal sealed partial class RequestValidator
         if (text.Length == 0) throw Fail(Join(path, "text"), "text content blocks must be non-empty");
         if (string.IsNullOrWhiteSpace(text)) throw Fail(Join(path, "text"), "text content blocks must contain non-whitespace text");
         if (Opt(block, "citations") is { } c) Array(c, Join(path, "citations"));
-        if (Opt(block, "cache_control") is { } cc && path.StartsWith("system", StringComparison.Ordinal)) CacheControl(cc, Join(path, "cache_control"));
     }
 
     private void Image(JsonElement block, string path)

@@ -116,9 +116,9 @@ internal sealed partial class RequestValidator(ThinkingSigner signer, bool count
         {
             var path = Join("system", i++);
             Object(block, path);
-            var type = Enum(Req(block, "type", path), Join(path, "type"), "text");
-            _ = type;
+            Enum(Req(block, "type", path), Join(path, "type"), "text");
             Text(block, path);
+            if (Opt(block, "cache_control") is { } cc) CacheControl(cc, Join(path, "cache_control"));
         }
     }
 
@@ -244,10 +244,9 @@ internal sealed partial class RequestValidator(ThinkingSigner signer, bool count
         NoExtra(config, "output_config", OutputConfigFields);
         if (Opt(config, "effort") is { } effort)
         {
-            var e = Enum(effort, "output_config.effort", "low", "medium", "high", "xhigh", "max");
+            Enum(effort, "output_config.effort", "low", "medium", "high", "xhigh", "max");
             if (_model.Thinking is ThinkingSupport.None or ThinkingSupport.Budget && !_model.CanonicalId.StartsWith("claude-opus-4-5", StringComparison.Ordinal))
                 throw Fail("output_config.effort", $"effort is not supported for model '{_model.Id}'");
-            _ = e;
         }
         if (Opt(config, "format") is { } format)
         {
