@@ -80,15 +80,28 @@ public sealed class MessagesToChatStreamTranslator
                     _clientDisconnected = true;
                     break;
                 }
-                catch (Exception e) when (e is IOException or HttpRequestException or ObjectDisposedException)
+                catch (Exception e) when (e is IOException or HttpRequestException or ObjectDisposedException or OperationCanceledException)
                 {
+                    // Not the client's token: the upstream connection broke or its own timeout fired.
                     Fail(writer, Truncated(e));
                     await FlushAsync(writer, client, ct).ConfigureAwait(false);
                     break;
                 }
 
                 var buffer = result.Buffer;
-                var gotEvent = TryReadEvent(sse, buffer, out var consumed);
+                bool gotEvent;
+                SequencePosition consumed;
+                try
+                {
+                    gotEvent = TryReadEvent(sse, buffer, out consumed);
+                }
+                catch (InvalidDataException e)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    Fail(writer, new GatewayException(502, OpenAiErrorTypes.Server, "Upstream Anthropic API sent an oversized stream event.", code: "upstream_malformed_event", inner: e));
+                    await FlushAsync(writer, client, ct).ConfigureAwait(false);
+                    break;
+                }
 
                 // 2./3. One event at a time, so the flush below follows each event.
                 if (gotEvent) finished = Handle(sse, ev, writer);

@@ -200,6 +200,16 @@ public sealed class MessagesToChatStreamTranslatorTests
     }
 
     [Fact]
+    public async Task Translate_UpstreamTimeoutCancellation_IsUpstreamErrorNotDisconnect()
+    {
+        var data = Fixtures.Bytes("streams/text.sse");
+        var upstream = new ChunkedStream([data[..400]], new TaskCanceledException("HttpClient.Timeout elapsed"));
+        var (_, outcome) = await StreamRun.RunAsync(upstream, new(StreamCases.Model));
+        Assert.False(outcome.ClientDisconnected);
+        Assert.Equal("upstream_stream_truncated", outcome.Error!.Code);
+    }
+
+    [Fact]
     public async Task Translate_EmptyBody_ReportsTruncated()
     {
         var (output, outcome) = await StreamRun.RunAsync(new MemoryStream(), new(StreamCases.Model));
