@@ -343,8 +343,10 @@ public sealed class ChatToMessagesRequestTranslator
     private static void ApplyToolChoice(ChatCompletionRequest request, bool legacy, MessagesRequest result, ToolNameMap names,
         bool forcedAllowed, bool thinkingOn, List<string> adjustments)
     {
-        var choice = legacy || request.ToolChoice is null or { ValueKind: JsonValueKind.Null } ? request.FunctionCall : request.ToolChoice;
-        var param = ReferenceEquals(choice, request.FunctionCall) && request.FunctionCall is not null ? "function_call" : "tool_choice";
+        // Legacy requests (and requests without tool_choice) steer tool use with function_call.
+        var fromFunctionCall = legacy || request.ToolChoice is null or { ValueKind: JsonValueKind.Null };
+        var choice = fromFunctionCall ? request.FunctionCall : request.ToolChoice;
+        var param = fromFunctionCall && request.FunctionCall is not null ? "function_call" : "tool_choice";
         if (choice is not { } c || c.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return;
         if (result.Tools is not { Count: > 0 } || request.Tools is not { Count: > 0 } && request.Functions is not { Count: > 0 })
         {

@@ -1,0 +1,117 @@
+using Gateway.Core.Errors;
+using Gateway.Core.Models;
+using Gateway.Core.Translation;
+using Gateway.Core.Upstream;
+using Gateway.Host.Configuration;
+using Gateway.Host.Demo;
+using Gateway.Host.Endpoints;
+using Gateway.Host.Observability;
+using Gateway.Host.Security;
+using Serilog;
+
+namespace Gateway.Host;
+
+/// <summary>
+/// Composition of the gateway: configuration, upstream, translators, security, logging and endpoints.
+/// <see cref="Program"/> runs it; tests build it in-process on a loopback port with extra configuration.
+/// </summary>
+public static class GatewayApp
+{
+    public static readonly string Version = typeof(GatewayApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static async Task<WebApplication> BuildAsync(
+        string[] args,
+        Action<WebApplicationBuilder>? configure = null,
+        Action<LoggerConfiguration>? extraLogging = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        var options = GatewayOptionsLoader.Load(builder.Configuration, builder.Environment);
+        ConfigureListening(builder, options);
+        GatewayLogging.Configure(builder, extraLogging);
+
+        // The no-secrets quick start: the simulator stands in for Anthropic (never in Production: the loader refuses that).
+        DemoUpstream? demo = null;
+        var upstreamOptions = new AnthropicUpstreamOptions
+        {
+            BaseUrl = options.AnthropicBaseUrl,
+            ApiKey = options.AnthropicApiKey ?? DemoUpstream.ApiKey,
+            Version = options.AnthropicVersion,
+            FirstByteTimeout = TimeSpan.FromSeconds(options.UpstreamTimeoutSeconds),
+        };
+        if (options.DemoUpstream)
+        {
+            demo = await DemoUpstream.StartAsync();
+            upstreamOptions = upstreamOptions with { BaseUrl = demo.BaseUrl };
+        }
+
+        var catalogue = LoadCatalogue(options.PolicyDirectory);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(catalogue);
+        services.AddSingleton(new ModelResolver(
+            catalogue,
+            options.DefaultModel ?? catalogue.DefaultModel,
+            options.OpusModel ?? catalogue.OpusModel,
+            catalogue.Aliases));
+        services.AddSingleton<IThinkingStore>(new InMemoryThinkingStore());
+        services.AddSingleton(new TranslationOptions(options.DefaultMaxTokens));
+        services.AddSingleton<ChatToMessagesRequestTranslator>();
+        services.AddSingleton<MessagesToChatResponseTranslator>();
+        services.AddSingleton(new AnthropicUpstreamClient(upstreamOptions));
+        services.AddSingleton(new GatewayKeySet(options.GatewayApiKeys));
+        services.AddSingleton<ClientAccessFilter>();
+        services.AddSingleton<ChatCompletionsHandler>();
+        if (demo is not null) services.AddHostedService(_ => new DemoUpstreamLifetime(demo));
+
+        var app = builder.Build();
+        if (demo is not null) DemoBanner.Announce(app.Logger, demo.BaseUrl);
+
+        app.UseGatewayErrorHandling();
+        app.Use((http, next) =>
+        {
+            http.Response.Headers["X-Gateway"] = $"claude-gateway/{Version}";
+            if (demo is not null) http.Response.Headers["X-Upstream"] = "demo-simulator";
+            return next(http);
+        });
+        GatewayLogging.UseRequestSummary(app);
+        MapEndpoints(app, demo is not null);
+        return app;
+    }
+
+    private static void MapEndpoints(WebApplication app, bool demo)
+    {
+        app.MapGet("/healthz", () => Results.Json(new HealthStatus("ok", demo ? "demo-simulator" : "anthropic", Version), HostJsonContext.Default.HealthStatus));
+        app.MapGet("/readyz", (ModelCatalogue catalogue) => catalogue.Models.Count > 0
+            ? Results.Json(new HealthStatus("ready", demo ? "demo-simulator" : "anthropic", Version), HostJsonContext.Default.HealthStatus)
+            : Results.Json(new HealthStatus("no models", demo ? "demo-simulator" : "anthropic", Version), HostJsonContext.Default.HealthStatus, statusCode: 503));
+
+        // The OpenAI-compatible surface, with and without /v1 (clients differ in what their base URL includes).
+        foreach (var prefix in (string[])["/v1", ""])
+        {
+            var api = app.MapGroup(prefix).AddEndpointFilter<ClientAccessFilter>();
+            api.MapPost("/chat/completions", (HttpContext http, ChatCompletionsHandler handler) => handler.HandleAsync(http));
+            api.MapGet("/models", ModelsEndpoint.List);
+        }
+        app.MapFallback("/v1/{**rest}", (HttpContext http) =>
+            OpenAiErrorWriter.WriteAsync(http, 404, OpenAiErrorTypes.NotFound, $"Unknown endpoint {http.Request.Method} {http.Request.Path}.", code: "unknown_url"));
+    }
+
+    private static ModelCatalogue LoadCatalogue(string policyDirectory)
+    {
+        var path = Path.Combine(policyDirectory, "models.yaml");
+        return File.Exists(path) ? ModelCatalogue.Load(path) : ModelCatalogue.LoadDefault();
+    }
+
+    /// <summary>--urls / ASPNETCORE_URLS win; else PORT (all interfaces, as platforms that set PORT expect); else 127.0.0.1:8080.</summary>
+    private static void ConfigureListening(WebApplicationBuilder builder, GatewayOptions options)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            var port = builder.Configuration["PORT"];
+            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(port) ? "http://127.0.0.1:8080" : $"http://0.0.0.0:{port.Trim()}");
+        }
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyMegabytes * 1024L * 1024L);
+    }
+}

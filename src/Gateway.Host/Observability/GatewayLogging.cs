@@ -1,0 +1,66 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Gateway.Host.Observability;
+
+/// <summary>
+/// Serilog set-up: readable lines in Development, compact JSON elsewhere; framework chatter at Warning;
+/// one summary event per request built from <see cref="GatewayRequestContext"/>. No header is ever logged,
+/// so API keys, Authorization values and the origin secret cannot reach a log line.
+/// </summary>
+public static class GatewayLogging
+{
+    public const string SummaryTemplate =
+        "{RequestMethod} {RequestPath} {StatusCode} in {Elapsed:0.0} ms: model {Model} ({ModelSource}) stream {Stream} tokens in {InputTokens} out {OutputTokens} cache r/w {CacheReadTokens}/{CacheWriteTokens}";
+
+    public static void Configure(WebApplicationBuilder builder, Action<LoggerConfiguration>? extra)
+    {
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddSerilog((services, lc) =>
+        {
+            lc.MinimumLevel.Information()
+              .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+              .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+              .MinimumLevel.Override("System", LogEventLevel.Warning)
+              .Enrich.FromLogContext()
+              .Enrich.WithProperty("Application", "claude-gateway");
+            if (development)
+                lc.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+            else
+                lc.WriteTo.Console(new CompactJsonFormatter());
+            extra?.Invoke(lc);
+        });
+    }
+
+    public static void UseRequestSummary(WebApplication app) =>
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.MessageTemplate = SummaryTemplate;
+            o.GetLevel = (http, _, ex) =>
+                ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz") ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+            o.EnrichDiagnosticContext = (diag, http) =>
+            {
+                var ctx = GatewayRequestContext.Find(http);
+                diag.Set("KeyId", ctx?.KeyId ?? "anonymous");
+                diag.Set("Profile", ctx?.Profile ?? "default");
+                diag.Set("Model", ctx?.Model ?? "-");
+                diag.Set("RequestedModel", ctx?.RequestedModel);
+                diag.Set("ModelSource", ctx?.ModelSource ?? "-");
+                diag.Set("Stream", ctx?.Stream ?? false);
+                diag.Set("InputTokens", ctx?.Usage?.PromptTokens ?? 0);
+                diag.Set("OutputTokens", ctx?.Usage?.OutputTokens ?? 0);
+                diag.Set("CacheReadTokens", ctx?.Usage?.CacheReadInputTokens ?? 0);
+                diag.Set("CacheWriteTokens", ctx?.Usage?.CacheCreationInputTokens ?? 0);
+                diag.Set("FinishReason", ctx?.FinishReason);
+                diag.Set("UpstreamStatus", ctx?.UpstreamStatus);
+                diag.Set("UpstreamRequestId", ctx?.UpstreamRequestId);
+                diag.Set("UpstreamFirstByteMs", ctx?.UpstreamFirstByteMs);
+                diag.Set("ErrorStage", ctx?.ErrorStage);
+                diag.Set("ErrorType", ctx?.ErrorType);
+                if (ctx?.Adjustments.Count > 0) diag.Set("Adjustments", ctx.Adjustments);
+            };
+        });
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Gateway.Core.Translation;
+
+namespace Gateway.Host.Observability;
+
+/// <summary>
+/// The one per-request record every layer writes to and the request log (later the usage ledger) reads once at the end:
+/// who called (key id, profile), what was asked and sent (model, why that model), what it cost (usage) and where time went.
+/// Owned by one request; not thread-safe.
+/// </summary>
+public sealed class GatewayRequestContext
+{
+    private static readonly object ItemKey = new();
+    private readonly long _started = Stopwatch.GetTimestamp();
+
+    /// <summary>A non-secret id of the gateway key used (first 12 hex chars of its SHA-256), or <c>anonymous</c>.</summary>
+    public string KeyId { get; set; } = "anonymous";
+
+    /// <summary>The policy profile in force (the core alone always uses <c>default</c>).</summary>
+    public string Profile { get; set; } = "default";
+
+    public string? RequestedModel { get; set; }
+    public string? Model { get; set; }
+
+    /// <summary>Why <see cref="Model"/> was chosen: requested, alias, default (routed:... with the policy layer).</summary>
+    public string? ModelSource { get; set; }
+
+    public bool Stream { get; set; }
+    public UsageSummary? Usage { get; set; }
+    public string? FinishReason { get; set; }
+    public string? UpstreamRequestId { get; set; }
+    public int? UpstreamStatus { get; set; }
+
+    /// <summary>Where a failed request failed: auth, parse, translate, upstream, stream, client.</summary>
+    public string? ErrorStage { get; set; }
+    public string? ErrorType { get; set; }
+    public IReadOnlyList<string> Adjustments { get; set; } = [];
+
+    /// <summary>Milliseconds from arrival until the upstream's headers came back.</summary>
+    public double? UpstreamFirstByteMs { get; private set; }
+
+    public void MarkUpstreamFirstByte() => UpstreamFirstByteMs = Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
+
+    public double ElapsedMs => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
+
+    public static GatewayRequestContext Of(HttpContext http)
+    {
+        if (http.Items.TryGetValue(ItemKey, out var existing) && existing is GatewayRequestContext ctx) return ctx;
+        ctx = new GatewayRequestContext();
+        http.Items[ItemKey] = ctx;
+        return ctx;
+    }
+
+    public static GatewayRequestContext? Find(HttpContext http) =>
+        http.Items.TryGetValue(ItemKey, out var existing) ? existing as GatewayRequestContext : null;
+}

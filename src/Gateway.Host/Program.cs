@@ -1,0 +1,28 @@
+using Gateway.Host;
+using Serilog;
+
+// Bootstrap logger first, so a failing start-up (bad configuration) is reported clearly before the host exists.
+Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+try
+{
+    var app = await GatewayApp.BuildAsync(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (InvalidOperationException ex) when (ex.Message.StartsWith("Invalid configuration", StringComparison.Ordinal))
+{
+    Log.Fatal("{Message}", ex.Message);
+    return 2;
+}
+catch (Exception ex)
+{
+    Log.Fatal(ex, "The gateway stopped unexpectedly");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+/// <summary>Entry point; the composition lives in <see cref="GatewayApp"/>.</summary>
+public partial class Program;
