@@ -1,0 +1,25 @@
+using Gateway.Policy.Abstractions;
+
+namespace Gateway.Policy.Pipeline;
+
+/// <summary>
+/// One step of a profile's ordered pipeline: a built-in YAML feature or a compiled script rule. Both act only through
+/// <see cref="PolicyContext"/> (scoped by <paramref name="scope"/>), so a YAML feature and a script rule compose in one pipeline.
+/// Instances are immutable and shared by all requests of a snapshot: Apply must be thread-safe.
+/// </summary>
+public interface IPolicyStep
+{
+    /// <summary>Step id: a built-in id (<c>strip_boilerplate</c>) or <c>rule:ID</c>.</summary>
+    string Id { get; }
+
+    PolicyStage Stage { get; }
+
+    /// <summary>Time budget per request; a step over it is rolled back and counted as a failure.</summary>
+    TimeSpan Budget { get; }
+
+    /// <summary>True for built-in steps (run inline); false for scripts (run on a worker with a hard time limit, because a script may loop).</summary>
+    bool Trusted { get; }
+
+    /// <summary>Applies the step. <paramref name="response"/> is set for <see cref="PolicyStage.Response"/> steps only.</summary>
+    void Apply(PolicyContext context, RuleScope scope, ResponseView? response);
+}
