@@ -59,6 +59,68 @@ function toolResultText(block) {
   return (block.content ?? []).filter((b) => b.type === 'text').map((b) => b.text).join('\n');
 }
 
+/** A small sample project whose README starts with a unique marker. */
+function makeProject(root, marker) {
+  const project = path.join(root, 'project');
+  mkdirSync(path.join(project, 'src'), { recursive: true });
+  writeFileSync(path.join(project, 'README.md'), `${marker} sample project\n\nA tiny app used by the gateway e2e tests.\n`);
+  writeFileSync(path.join(project, 'src', 'app.js'), 'export const greet = (name) => `hello ${name}`;\n');
+  writeFileSync(path.join(project, 'package.json'), '{ "name": "sample", "version": "1.0.0", "type": "module" }\n');
+  return project;
+}
+
+/** Continue config.yaml (schema v1) pointing at the gateway. */
+function writeConfig(root, env) {
+  const config = path.join(root, 'config.yaml');
+  writeFileSync(
+    config,
+    [
+      'name: claude-gateway-e2e',
+      'version: 1.0.0',
+      'schema: v1',
+      'models:',
+      '  - name: Claude via gateway',
+      '    provider: openai',
+      `    model: ${MODEL}`,
+      `    apiBase: ${env.baseURL}`,
+      `    apiKey: ${env.apiKey}`,
+      '    capabilities: [tool_use, image_input]',
+      '    roles: [chat, edit, apply]',
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
+/** A clean environment for cn: temp HOME, telemetry and update checks off. */
+function cnEnvironment(home) {
+  mkdirSync(home, { recursive: true });
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    USERPROFILE: home,
+    TERM: 'dumb',
+    NO_COLOR: '1',
+    CI: '1',
+    CONTINUE_METRICS_ENABLED: '0',
+    CONTINUE_CLI_ENABLE_TELEMETRY: '0',
+    NO_UPDATE_NOTIFIER: '1',
+  };
+}
+
+/** Saves cn's output (and its own log) under tests/.run for debugging; returns the file. */
+function saveCnLog(name, home, res) {
+  mkdirSync(RUN_DIR, { recursive: true });
+  const logFile = path.join(RUN_DIR, `e2e-continue-cli-${name}.log`);
+  const cnLog = path.join(home, '.continue', 'logs', 'cn.log');
+  writeFileSync(
+    logFile,
+    `exit=${res.code} signal=${res.signal} timedOut=${res.timedOut} ms=${res.ms}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}\n` +
+      `--- cn.log\n${existsSync(cnLog) ? readFileSync(cnLog, 'utf8') : '(none)'}\n`,
+  );
+  return logFile;
+}
+
 describe('Continue CLI agent session through the gateway', { timeout: 150_000 }, () => {
   /** @type {Awaited<ReturnType<typeof startStack>>} */
   let env;
@@ -77,57 +139,13 @@ describe('Continue CLI agent session through the gateway', { timeout: 150_000 },
 
   test('cn -p --auto: List, Read and a final answer quoting the README', { timeout: 120_000 }, async (t) => {
     const marker = `GW-E2E-MARKER-${process.pid}-${Date.now().toString(36)}`;
-    const project = path.join(work, 'project');
+    const project = makeProject(work, marker);
+    const config = writeConfig(work, env);
     const home = path.join(work, 'home');
-    mkdirSync(path.join(project, 'src'), { recursive: true });
-    mkdirSync(home, { recursive: true });
-    writeFileSync(path.join(project, 'README.md'), `${marker} sample project\n\nA tiny app used by the gateway e2e tests.\n`);
-    writeFileSync(path.join(project, 'src', 'app.js'), 'export const greet = (name) => `hello ${name}`;\n');
-    writeFileSync(path.join(project, 'package.json'), '{ "name": "sample", "version": "1.0.0", "type": "module" }\n');
-
-    const config = path.join(work, 'config.yaml');
-    writeFileSync(
-      config,
-      [
-        'name: claude-gateway-e2e',
-        'version: 1.0.0',
-        'schema: v1',
-        'models:',
-        '  - name: Claude via gateway',
-        '    provider: openai',
-        `    model: ${MODEL}`,
-        `    apiBase: ${env.baseURL}`,
-        `    apiKey: ${env.apiKey}`,
-        '    capabilities: [tool_use, image_input]',
-        '    roles: [chat, edit, apply]',
-        '',
-      ].join('\n'),
-    );
-
     await env.clearSimRequests();
-    const cnEnv = {
-      PATH: process.env.PATH,
-      HOME: home,
-      USERPROFILE: home,
-      TERM: 'dumb',
-      NO_COLOR: '1',
-      CI: '1',
-      CONTINUE_METRICS_ENABLED: '0',
-      CONTINUE_CLI_ENABLE_TELEMETRY: '0',
-      NO_UPDATE_NOTIFIER: '1',
-    };
     const task = 'What is the first line of the README of this project?';
-    const res = await runCn(['-p', task, '--config', config, '--auto'], { cwd: project, env: cnEnv });
-
-    // Keep cn's output for debugging (tests/.run is git-ignored).
-    mkdirSync(RUN_DIR, { recursive: true });
-    const logFile = path.join(RUN_DIR, 'e2e-continue-cli.log');
-    const cnLog = path.join(home, '.continue', 'logs', 'cn.log');
-    writeFileSync(
-      logFile,
-      `exit=${res.code} signal=${res.signal} timedOut=${res.timedOut} ms=${res.ms}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}\n` +
-        `--- cn.log\n${existsSync(cnLog) ? readFileSync(cnLog, 'utf8') : '(none)'}\n`,
-    );
+    const res = await runCn(['-p', task, '--config', config, '--auto'], { cwd: project, env: cnEnvironment(home) });
+    const logFile = saveCnLog('agent', home, res);
     t.diagnostic(`cn finished in ${res.ms} ms; output: ${res.stdout.trim().slice(0, 200)}`);
 
     assert.equal(res.timedOut, false, `cn did not finish within ${CN_TIMEOUT_MS} ms; see ${logFile}`);
@@ -183,5 +201,61 @@ describe('Continue CLI agent session through the gateway', { timeout: 150_000 },
     if (!quoted.includes(marker)) {
       t.diagnostic(`simulator quoted "${quoted}" (Continue's Read header) rather than the marker line`);
     }
+  });
+});
+
+// Without SIM_SCRIPT: the simulator follows directives written into cn's task.
+describe('Continue CLI with directives in the task', { timeout: 120_000 }, () => {
+  /** @type {Awaited<ReturnType<typeof startStack>>} */
+  let env;
+  let work;
+  let project;
+  let config;
+
+  before(async () => {
+    assert.ok(existsSync(CN), `Continue CLI not installed at ${CN}: run npm ci in tests/e2e`);
+    env = await startStack();
+    work = mkdtempSync(path.join(os.tmpdir(), 'gw-e2e-cn2-'));
+    project = makeProject(work, `GW-E2E-MARKER2-${process.pid}`);
+    config = writeConfig(work, env);
+  });
+
+  after(async () => {
+    await env?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('[[sim:agent]] in the task drives the same List/Read loop', { timeout: 90_000 }, async () => {
+    await env.clearSimRequests();
+    const home = path.join(work, 'home-agent');
+    const res = await runCn(['-p', '[[sim:agent]] What does the README say first?', '--config', config, '--auto'], {
+      cwd: project,
+      env: cnEnvironment(home),
+    });
+    const logFile = saveCnLog('directive-agent', home, res);
+    assert.equal(res.timedOut, false, `cn did not finish within ${CN_TIMEOUT_MS} ms; see ${logFile}`);
+    assert.equal(res.code, 0, `cn exit code; see ${logFile}`);
+    assert.match(res.stdout, /The first line of README\.md is: /);
+    const recorded = (await env.simRequests()).filter((r) => r.path === '/v1/messages');
+    assert.equal(recorded.length, 3, 'List, Read, answer');
+    const last = JSON.parse(recorded.at(-1).body);
+    const results = last.messages.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b) => b.type === 'tool_result');
+    assert.equal(results.length, 2, 'tool results for List and Read');
+  });
+
+  test('an upstream 400 makes cn fail fast with the gateway\'s error message', { timeout: 90_000 }, async () => {
+    await env.clearSimRequests();
+    const home = path.join(work, 'home-error');
+    const res = await runCn(['-p', 'Hi [[sim:error 400 invalid_request_error]]', '--config', config, '--auto'], {
+      cwd: project,
+      env: cnEnvironment(home),
+      timeoutMs: 30_000,
+    });
+    const logFile = saveCnLog('upstream-400', home, res);
+    assert.equal(res.timedOut, false, `cn did not give up within 30 s; see ${logFile}`);
+    assert.notEqual(res.code, 0, 'cn reports failure');
+    assert.match(res.stdout + res.stderr, /invalid_request_error/, 'the upstream error reached the user');
+    const recorded = (await env.simRequests()).filter((r) => r.path === '/v1/messages');
+    assert.deepEqual(recorded.map((r) => r.status), [400], 'one upstream call, not retried');
   });
 });
