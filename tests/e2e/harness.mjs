@@ -101,7 +101,7 @@ async function waitHealthy(proc, url, timeoutMs) {
 }
 
 /** Terminates a process: SIGTERM, then SIGKILL after a grace period. Never throws. */
-async function killProcess(proc, graceMs = 3_000) {
+async function killProcess(proc, graceMs = 2_000) {
   if (!proc || proc.exited) return;
   const exited = new Promise((resolve) => proc.child.once('exit', resolve));
   try {
@@ -120,9 +120,11 @@ async function killProcess(proc, graceMs = 3_000) {
   }
 }
 
-// Processes still alive when node exits (a test crashed before stop()) are killed here.
+// Processes still alive when node exits (a test crashed before stop()) are killed here, also when the
+// test process itself is interrupted or terminated (e.g. node --test's timeout or a CI cancel): the
+// standalone simulator does not exit on SIGTERM/SIGINT, so it must never be left behind.
 const live = new Set();
-process.on('exit', () => {
+function killAllLive() {
   for (const proc of live) {
     try {
       proc.child.kill('SIGKILL');
@@ -130,7 +132,14 @@ process.on('exit', () => {
       /* ignore */
     }
   }
-});
+}
+process.on('exit', killAllLive);
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.once(signal, () => {
+    killAllLive();
+    process.exit(code);
+  });
+}
 
 /**
  * Starts simulator + gateway.
