@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Simulator.Behaviour;
+using Gateway.Simulator.Caching;
 using Gateway.Simulator.Validation;
 using Gateway.Simulator.Wire;
 using Microsoft.AspNetCore.Http;
@@ -11,13 +12,14 @@ namespace Gateway.Simulator;
 /// Serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models. Steps per request:
 ///  1. request id header, body read (413 past 32 MB);
 ///  2. headers: x-api-key (401), anthropic-version (400), content-type (400);
-///  3. JSON parse (400) and validation (400 / 404);
+///  3. JSON parse (400) and validation (400 / 404), prompt layout (cache_control TTL order, automatic caching: 400);
 ///  4. plan the answer from directives; wait for [[sim:delay]];
-///  5. write a directive-driven error, the Message, or the SSE stream;
-///  6. record the request with the status answered.
-/// Stateless apart from the request log; safe for any number of concurrent requests.
+///  5. account prompt-cache reads and writes (only when the answer starts: errors write nothing);
+///  6. write a directive-driven error, the Message, or the SSE stream;
+///  7. record the request with the status answered.
+/// State: the request log and the prompt cache, both thread-safe; safe for any number of concurrent requests.
 /// </summary>
-internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log)
+internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log, PromptCache cache)
 {
     private const long MaxBodyBytes = 32L * 1024 * 1024;
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -77,6 +79,7 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log)
             catch (JsonException) { throw ApiErrorException.Invalid("There was an error parsing the body of your request as JSON."); }
             using var _ = doc;
             var request = new RequestValidator(_signer, countTokens).Validate(doc.RootElement);
+            var layout = PromptLayout.Build(doc.RootElement);
             if (countTokens)
             {
                 await WriteJsonAsync(ctx.Response, 200, w => { w.WriteStartObject(); w.WriteNumber("input_tokens", request.InputTokens); w.WriteEndObject(); }, ct);
@@ -87,8 +90,11 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log)
             var plan = new ResponsePlanner(_signer, options.Script).Plan(request, body);
             if (plan.DelayMs > 0) await Task.Delay(plan.DelayMs, ct);
 
-            // 5. Answer.
+            // 5. Prompt cache.
             if (plan.Error is not null) throw plan.Error;
+            var usage = cache.Account(layout, request.Model, ctx.Request.Headers["x-api-key"].ToString());
+
+            // 6. Answer.
             var id = Ids.Message();
             if (request.Stream)
             {
@@ -96,11 +102,11 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log)
                 ctx.Response.ContentType = "text/event-stream; charset=utf-8";
                 ctx.Response.Headers.CacheControl = "no-cache";
                 await ctx.Response.StartAsync(ct);
-                await StreamResponder.WriteAsync(ctx.Response, id, request.RequestedModel, plan, request.InputTokens, ct);
+                await StreamResponder.WriteAsync(ctx.Response, id, request.RequestedModel, plan, usage, ct);
             }
             else
             {
-                await WriteJsonAsync(ctx.Response, 200, w => MessageJson.Message(w, id, request.RequestedModel, plan, request.InputTokens), ct);
+                await WriteJsonAsync(ctx.Response, 200, w => MessageJson.Message(w, id, request.RequestedModel, plan, usage), ct);
             }
         }
         catch (ApiErrorException e) when (!ctx.Response.HasStarted)

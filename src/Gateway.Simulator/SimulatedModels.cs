@@ -43,6 +43,8 @@ public enum ModelRules
 /// <param name="Thinking">Accepted thinking modes.</param>
 /// <param name="ThinkingDefault">Thinking without a <c>thinking</c> field.</param>
 /// <param name="Rules">Extra parameter rules.</param>
+/// <param name="MinCacheableTokens">Minimum cacheable prompt length: a shorter prefix is neither written nor read, without error
+/// (prompt caching docs, "Cache limitations").</param>
 /// <param name="SnapshotOf">For an undated alias: the snapshot it points to (thinking signatures are bound to the snapshot).</param>
 public sealed record SimulatedModel(
     string Id,
@@ -51,6 +53,7 @@ public sealed record SimulatedModel(
     ThinkingSupport Thinking,
     ThinkingDefault ThinkingDefault,
     ModelRules Rules,
+    int MinCacheableTokens,
     string? SnapshotOf = null)
 {
     /// <summary>The id thinking signatures are bound to.</summary>
@@ -61,6 +64,10 @@ public sealed record SimulatedModel(
 /// The models the simulator knows, as a readable table. Sources: the Anthropic models overview,
 /// per-model pages and migration guides (platform.claude.com, 2026 snapshots: Fable 5.2, Opus 5.5,
 /// Sonnet 5.5, Haiku 5.5 current). The gateway's model catalogue may add rows here.
+/// Min cache: the prompt caching docs, "Cache limitations" (512 Opus 5 / Fable 5; 1,024 Opus 4.8, Sonnet 5, Sonnet 4.6,
+/// Sonnet 4.5, Opus 4.1, Opus 4, Sonnet 4; 2,048 Opus 4.7; 4,096 Opus 4.6, Opus 4.5, Haiku 4.5; 2,048 Haiku 3.5;
+/// 1,024 Sonnet 3.7 from the earlier edition). Not listed there, assumed like their family: Fable 5.1 / 5.2, Opus 5.5 and
+/// Sonnet 5.5 (512, as secondary sources report), Haiku 5.5 (512).
 /// </summary>
 public static class SimulatedModels
 {
@@ -75,27 +82,27 @@ public static class SimulatedModels
     /// <summary>Dated snapshots and undated model ids.</summary>
     public static readonly IReadOnlyList<SimulatedModel> Snapshots =
     [
-        //   id                              max out  context  thinking                            default                 rules
-        new("claude-3-5-haiku-20241022",     8_192,   M200,    ThinkingSupport.None,               ThinkingDefault.Off,    ModelRules.None),
-        new("claude-3-7-sonnet-20250219",    64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    ModelRules.None),
-        new("claude-sonnet-4-20250514",      64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    ModelRules.None),
-        new("claude-opus-4-20250514",        32 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    ModelRules.None),
-        new("claude-opus-4-1-20250805",      32 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor),
-        new("claude-sonnet-4-5-20250929",    64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor),
-        new("claude-haiku-4-5-20251001",     64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor),
-        new("claude-opus-4-5-20251101",      64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor),
-        new("claude-opus-4-6",               128 * K, M200,    ThinkingSupport.BudgetAndAdaptive,  ThinkingDefault.Off,    Xor46),
-        new("claude-sonnet-4-6",             64 * K,  M200,    ThinkingSupport.BudgetAndAdaptive,  ThinkingDefault.Off,    Xor46),
-        new("claude-opus-4-7",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Off,    Modern),
-        new("claude-opus-4-8",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Off,    Modern),
-        new("claude-sonnet-5",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Off,    Modern),
-        new("claude-opus-5",                 128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.On,     Modern),
-        new("claude-fable-5",                128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern),
-        new("claude-fable-5-1",              128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern),
-        new("claude-fable-5-2",              128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern),
-        new("claude-opus-5-5",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern),
-        new("claude-sonnet-5-5",             128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.On,     Modern),
-        new("claude-haiku-5-5",              128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.On,     Modern),
+        //   id                              max out  context  thinking                            default                 rules            min cache
+        new("claude-3-5-haiku-20241022",     8_192,   M200,    ThinkingSupport.None,               ThinkingDefault.Off,    ModelRules.None,  2048),
+        new("claude-3-7-sonnet-20250219",    64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    ModelRules.None,  1024),
+        new("claude-sonnet-4-20250514",      64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    ModelRules.None,  1024),
+        new("claude-opus-4-20250514",        32 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    ModelRules.None,  1024),
+        new("claude-opus-4-1-20250805",      32 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor,              1024),
+        new("claude-sonnet-4-5-20250929",    64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor,              1024),
+        new("claude-haiku-4-5-20251001",     64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor,              4096),
+        new("claude-opus-4-5-20251101",      64 * K,  M200,    ThinkingSupport.Budget,             ThinkingDefault.Off,    Xor,              4096),
+        new("claude-opus-4-6",               128 * K, M200,    ThinkingSupport.BudgetAndAdaptive,  ThinkingDefault.Off,    Xor46,            4096),
+        new("claude-sonnet-4-6",             64 * K,  M200,    ThinkingSupport.BudgetAndAdaptive,  ThinkingDefault.Off,    Xor46,            1024),
+        new("claude-opus-4-7",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Off,    Modern,           2048),
+        new("claude-opus-4-8",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Off,    Modern,           1024),
+        new("claude-sonnet-5",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Off,    Modern,           1024),
+        new("claude-opus-5",                 128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.On,     Modern,            512),
+        new("claude-fable-5",                128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern,            512),
+        new("claude-fable-5-1",              128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern,            512),
+        new("claude-fable-5-2",              128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern,            512),
+        new("claude-opus-5-5",               128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.Always, Modern,            512),
+        new("claude-sonnet-5-5",             128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.On,     Modern,            512),
+        new("claude-haiku-5-5",              128 * K, M1,      ThinkingSupport.AdaptiveOnly,       ThinkingDefault.On,     Modern,            512),
     ];
 
     /// <summary>Undated aliases and the snapshot each points to.</summary>

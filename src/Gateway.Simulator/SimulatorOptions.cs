@@ -18,4 +18,10 @@ public sealed class SimulatorOptions
     /// put directives in the conversation. Null: directives only.
     /// </summary>
     public string? Script { get; set; }
+
+    /// <summary>The clock for prompt-cache lifetimes (5 minutes, 1 hour); tests pass a fake one. Null: the system clock.</summary>
+    public TimeProvider? Time { get; set; }
+
+    /// <summary>Most prompt-cache entries kept; past it, expired then soonest-expiring entries are dropped.</summary>
+    public int CacheCapacity { get; set; } = 100_000;
 }

@@ -17,11 +17,13 @@ public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RequestLog _log;
+    private readonly Caching.PromptCache _cache;
 
-    private SimulatorServer(WebApplication app, RequestLog log, Uri baseUrl)
+    private SimulatorServer(WebApplication app, RequestLog log, Caching.PromptCache cache, Uri baseUrl)
     {
         _app = app;
         _log = log;
+        _cache = cache;
         BaseUrl = baseUrl;
     }
 
@@ -32,6 +34,9 @@ public sealed class SimulatorServer : IAsyncDisposable
     public IReadOnlyList<RecordedRequest> Requests => _log.Snapshot();
 
     public void ClearRequests() => _log.Clear();
+
+    /// <summary>Empties the simulated prompt cache and its counters (as <c>DELETE /_sim/cache</c>).</summary>
+    public void ClearCache() => _cache.Clear();
 
     /// <summary>Binds <paramref name="url"/> (port 0 picks a free port) and returns once listening.</summary>
     public static async Task<SimulatorServer> StartAsync(SimulatorOptions? options = null, string url = "http://127.0.0.1:0", CancellationToken ct = default)
@@ -54,7 +59,8 @@ public sealed class SimulatorServer : IAsyncDisposable
 
         var app = builder.Build();
         var log = new RequestLog(options.RecordLimit);
-        var endpoint = new MessagesEndpoint(options, log);
+        var cache = new Caching.PromptCache(options.Time ?? TimeProvider.System, Math.Max(16, options.CacheCapacity));
+        var endpoint = new MessagesEndpoint(options, log, cache);
         app.MapPost("/v1/messages", endpoint.MessagesAsync);
         app.MapPost("/v1/messages/count_tokens", endpoint.CountTokensAsync);
         app.MapGet("/v1/models", endpoint.ModelsAsync);
@@ -62,11 +68,13 @@ public sealed class SimulatorServer : IAsyncDisposable
         app.MapGet("/_sim/health", ctx => Json(ctx, w => { w.WriteStartObject(); w.WriteString("status", "ok"); w.WriteEndObject(); }));
         app.MapGet("/_sim/requests", ctx => Json(ctx, w => WriteRequests(w, log.Snapshot())));
         app.MapDelete("/_sim/requests", ctx => { log.Clear(); ctx.Response.StatusCode = 204; return Task.CompletedTask; });
+        app.MapGet("/_sim/cache", ctx => Json(ctx, cache.WriteStats));
+        app.MapDelete("/_sim/cache", ctx => { cache.Clear(); ctx.Response.StatusCode = 204; return Task.CompletedTask; });
         app.MapFallback(ctx => Json(ctx, w => Wire.MessageJson.Error(w, "not_found_error", "Not found", null), 404));
 
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SimulatorServer(app, log, new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)));
+        return new SimulatorServer(app, log, cache, new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)));
     }
 
     public async ValueTask DisposeAsync()

@@ -6,24 +6,41 @@ namespace Gateway.Simulator;
 /// Deterministic token estimates: UTF-8 characters / 4 (rounded up) over every string the model would read
 /// (system, message text, tool inputs and results, tool definitions), plus a flat cost per image.
 /// Not a tokenizer; stable across runs so tests can assert exact numbers.
+/// The count is a sum over blocks (each tool, system block, message content block), so the prompt-cache
+/// simulation can count any prefix with the same rules (<see cref="Caching.PromptLayout"/>);
+/// <c>cache_control</c> never counts, so moving a breakpoint does not change the total.
 /// </summary>
 internal static class TokenEstimator
 {
-    private const int TokensPerImage = 1_000;
+    public const int TokensPerImage = 1_000;
 
     public static int Input(JsonElement request, int images)
     {
         long chars = 0;
         if (request.TryGetProperty("system", out var system)) chars += Chars(system);
         if (request.TryGetProperty("messages", out var messages)) chars += Chars(messages);
-        if (request.TryGetProperty("tools", out var tools)) chars += tools.GetRawText().Length;
-        return (int)Math.Max(1, (chars + 3) / 4 + (long)images * TokensPerImage);
+        if (request.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
+            foreach (var tool in tools.EnumerateArray()) chars += ToolChars(tool);
+        return Tokens(chars, images);
     }
+
+    /// <summary>Tokens for a character and image count (at least 1, as the whole-request estimate).</summary>
+    public static int Tokens(long chars, long images) => (int)Math.Max(1, (chars + 3) / 4 + images * TokensPerImage);
 
     public static int Output(int chars) => Math.Max(1, (chars + 3) / 4);
 
+    /// <summary>A tool definition: the raw JSON of every field but <c>cache_control</c>, plus the field names.</summary>
+    public static long ToolChars(JsonElement tool)
+    {
+        if (tool.ValueKind != JsonValueKind.Object) return tool.GetRawText().Length;
+        long chars = 0;
+        foreach (var p in tool.EnumerateObject())
+            if (p.Name != "cache_control") chars += p.Name.Length + p.Value.GetRawText().Length;
+        return chars;
+    }
+
     /// <summary>Length of every string value, skipping base64 payloads and signatures.</summary>
-    private static long Chars(JsonElement e) => e.ValueKind switch
+    public static long Chars(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.String => e.GetString()!.Length,
         JsonValueKind.Array => e.EnumerateArray().Sum(Chars),

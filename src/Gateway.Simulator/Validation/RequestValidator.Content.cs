@@ -235,13 +235,13 @@ internal sealed partial class RequestValidator
         if (!signer.Verify(_model.CanonicalId, thinking, signature)) throw Fail(path, "Invalid `signature` in `thinking` block");
     }
 
-    private void CacheControl(JsonElement cc, string path)
+    private void CacheControl(JsonElement cc, string path, bool count = true)
     {
         Object(cc, path);
         NoExtra(cc, path, CacheControlFields);
         Enum(Req(cc, "type", path), Join(path, "type"), "ephemeral");
         if (Opt(cc, "ttl") is { } ttl) Enum(ttl, Join(path, "ttl"), "5m", "1h");
-        _cacheControls++;
+        if (count) _cacheControls++;
     }
 
     private static byte[] Base64(string data, string path)

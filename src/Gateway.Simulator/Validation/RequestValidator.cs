@@ -15,7 +15,7 @@ namespace Gateway.Simulator.Validation;
 ///  4. per-model parameter rules (sampling removed, temperature xor top_p, thinking modes, forced tool use);
 ///  5. messages: roles, content blocks, empty content, prefill rules;
 ///  6. conversation rules: tool_use / tool_result pairing, thinking before the last tool_use, signatures;
-///  7. cache_control breakpoint count.
+///  7. cache_control breakpoint count (TTL order and the top-level breakpoint: Caching/PromptLayout.cs).
 /// </summary>
 internal sealed partial class RequestValidator(ThinkingSigner signer, bool countTokens = false)
 {
@@ -23,12 +23,12 @@ internal sealed partial class RequestValidator(ThinkingSigner signer, bool count
     [
         "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream", "temperature",
         "top_k", "top_p", "tools", "tool_choice", "thinking", "service_tier", "output_config", "container",
-        "context_management", "mcp_servers", "inference_geo",
+        "context_management", "mcp_servers", "inference_geo", "cache_control",
     ]);
 
     private static readonly FrozenSet<string> CountTokensFields = FrozenSet.ToFrozenSet(
     [
-        "model", "messages", "system", "tools", "tool_choice", "thinking", "output_config", "context_management", "mcp_servers",
+        "model", "messages", "system", "tools", "tool_choice", "thinking", "output_config", "context_management", "mcp_servers", "cache_control",
     ]);
 
     private static readonly FrozenSet<string> MetadataFields = FrozenSet.ToFrozenSet(["user_id"]);
@@ -86,6 +86,8 @@ internal sealed partial class RequestValidator(ThinkingSigner signer, bool count
         var thinkingType = Opt(root, "thinking") is { } th ? Thinking(th, maxTokens) : null;
         if (Opt(root, "output_config") is { } oc) OutputConfig(oc);
         if (Opt(root, "service_tier") is { } tier) Enum(tier, "service_tier", "auto", "standard_only");
+        // Automatic caching: its slot and edge cases are checked by the prompt layout (Caching/PromptLayout.cs).
+        if (Opt(root, "cache_control") is { } auto) CacheControl(auto, "cache_control", count: false);
 
         // 4. Per-model parameter rules.
         var thinkingOn = thinkingType switch

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Simulator.Behaviour;
+using Gateway.Simulator.Caching;
 
 namespace Gateway.Simulator.Wire;
 
@@ -7,7 +8,7 @@ namespace Gateway.Simulator.Wire;
 internal static class MessageJson
 {
     /// <summary>The full Message object (non-streaming response).</summary>
-    public static void Message(Utf8JsonWriter w, string id, string model, ResponsePlan plan, int inputTokens)
+    public static void Message(Utf8JsonWriter w, string id, string model, ResponsePlan plan, CacheUsage input)
     {
         w.WriteStartObject();
         Envelope(w, id, model);
@@ -16,12 +17,12 @@ internal static class MessageJson
         w.WriteEndArray();
         w.WriteString("stop_reason", plan.StopReason);
         if (plan.StopSequence is null) w.WriteNull("stop_sequence"); else w.WriteString("stop_sequence", plan.StopSequence);
-        Usage(w, inputTokens, plan.OutputTokens, full: true);
+        Usage(w, input, plan.OutputTokens, full: true);
         w.WriteEndObject();
     }
 
     /// <summary>The Message inside message_start: empty content, null stop_reason, output_tokens 1.</summary>
-    public static void StartMessage(Utf8JsonWriter w, string id, string model, int inputTokens)
+    public static void StartMessage(Utf8JsonWriter w, string id, string model, CacheUsage input)
     {
         w.WriteStartObject("message");
         Envelope(w, id, model);
@@ -29,7 +30,7 @@ internal static class MessageJson
         w.WriteEndArray();
         w.WriteNull("stop_reason");
         w.WriteNull("stop_sequence");
-        Usage(w, inputTokens, 1, full: true);
+        Usage(w, input, 1, full: true);
         w.WriteEndObject();
     }
 
@@ -58,18 +59,21 @@ internal static class MessageJson
         w.WriteEndObject();
     }
 
-    /// <summary>Usage; cache fields are 0 until prompt-cache accounting is simulated.</summary>
-    public static void Usage(Utf8JsonWriter w, int inputTokens, int outputTokens, bool full)
+    /// <summary>
+    /// Usage with the prompt-cache split. <paramref name="full"/>: the Message and message_start shape (with the
+    /// <c>cache_creation</c> breakdown and service_tier); otherwise message_delta's cumulative counts.
+    /// </summary>
+    public static void Usage(Utf8JsonWriter w, CacheUsage input, int outputTokens, bool full)
     {
         w.WriteStartObject("usage");
-        w.WriteNumber("input_tokens", inputTokens);
-        w.WriteNumber("cache_creation_input_tokens", 0);
-        w.WriteNumber("cache_read_input_tokens", 0);
+        w.WriteNumber("input_tokens", input.InputTokens);
+        w.WriteNumber("cache_creation_input_tokens", input.CacheCreationTokens);
+        w.WriteNumber("cache_read_input_tokens", input.CacheReadTokens);
         if (full)
         {
             w.WriteStartObject("cache_creation");
-            w.WriteNumber("ephemeral_5m_input_tokens", 0);
-            w.WriteNumber("ephemeral_1h_input_tokens", 0);
+            w.WriteNumber("ephemeral_5m_input_tokens", input.Write5mTokens);
+            w.WriteNumber("ephemeral_1h_input_tokens", input.Write1hTokens);
             w.WriteEndObject();
         }
         w.WriteNumber("output_tokens", outputTokens);

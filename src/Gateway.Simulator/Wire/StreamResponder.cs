@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Gateway.Simulator.Behaviour;
+using Gateway.Simulator.Caching;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Simulator.Wire;
@@ -19,14 +20,14 @@ internal static partial class StreamResponder
     [GeneratedRegex(@"\S+\s*|\s+")]
     private static partial Regex Word();
 
-    public static async Task WriteAsync(HttpResponse response, string id, string model, ResponsePlan plan, int inputTokens, CancellationToken ct)
+    public static async Task WriteAsync(HttpResponse response, string id, string model, ResponsePlan plan, CacheUsage input, CancellationToken ct)
     {
         var sse = new SseWriter(response, plan.SlowMs, ct);
         await sse.EventAsync("message_start", w =>
         {
             w.WriteStartObject();
             w.WriteString("type", "message_start");
-            MessageJson.StartMessage(w, id, model, inputTokens);
+            MessageJson.StartMessage(w, id, model, input);
             w.WriteEndObject();
         });
 
@@ -73,7 +74,7 @@ internal static partial class StreamResponder
             if (plan.StopSequence is null) w.WriteNull("stop_sequence"); else w.WriteString("stop_sequence", plan.StopSequence);
             w.WriteEndObject();
             // Usage in message_delta is cumulative (streaming docs): the final counts, not increments.
-            MessageJson.Usage(w, inputTokens, plan.OutputTokens, full: false);
+            MessageJson.Usage(w, input, plan.OutputTokens, full: false);
             w.WriteEndObject();
         });
         await sse.EventAsync("message_stop", w => { w.WriteStartObject(); w.WriteString("type", "message_stop"); w.WriteEndObject(); });
