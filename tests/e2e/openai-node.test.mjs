@@ -494,3 +494,60 @@ describe('openai npm client against the gateway', { timeout: 120_000 }, () => {
     assert.ok(ids.includes('gpt-4o'), 'gpt-4o alias listed');
   });
 });
+
+// A second gateway with a 1 s upstream timeout: a slow upstream becomes 504, never a hang; a client that
+// walks away mid-stream leaves the gateway healthy.
+describe('openai npm client: upstream timeout and client abort', { timeout: 60_000 }, () => {
+  /** @type {Awaited<ReturnType<typeof startStack>>} */
+  let env2;
+  /** @type {OpenAI} */
+  let c2;
+  before(async () => {
+    env2 = await startStack({ gatewayEnv: { UPSTREAM_TIMEOUT_SECONDS: '1' } });
+    c2 = new OpenAI({ baseURL: env2.baseURL, apiKey: env2.apiKey, timeout: 10_000, maxRetries: 0 });
+  });
+  after(async () => {
+    await env2?.stop();
+  });
+
+  test('upstream slower than UPSTREAM_TIMEOUT_SECONDS -> 504 (non-stream and stream)', { timeout: TEST_TIMEOUT }, async () => {
+    for (const stream of [false, true]) {
+      const started = Date.now();
+      await assert.rejects(
+        (async () => {
+          const res = await c2.chat.completions.create({
+            model: MODEL,
+            stream,
+            messages: [{ role: 'user', content: 'x [[sim:delay 4000]]' }],
+          });
+          if (stream) await collect(res, 8_000);
+        })(),
+        (err) => {
+          assert.ok(err instanceof OpenAI.APIError, `APIError, got ${err?.constructor?.name}: ${err?.message}`);
+          assert.equal(err.status, 504, `stream=${stream}`);
+          return true;
+        },
+      );
+      assert.ok(Date.now() - started < 3_500, `answered near the 1 s timeout (stream=${stream}), took ${Date.now() - started} ms`);
+    }
+  });
+
+  test('client aborts a slow stream: gateway stays healthy and serves the next request', { timeout: TEST_TIMEOUT }, async () => {
+    const stream = await c2.chat.completions.create({
+      model: MODEL,
+      stream: true,
+      messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten [[sim:slow 300]]' }],
+    });
+    let n = 0;
+    for await (const _chunk of stream) {
+      if (++n === 2) {
+        stream.controller.abort();
+        break;
+      }
+    }
+    const health = await fetchWithTimeout(`${env2.gatewayUrl}/healthz`, {}, 5_000);
+    assert.equal(health.status, 200);
+    const res = await c2.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'still there?' }] });
+    assert.equal(res.choices[0].message.content, 'Simulated answer to: still there?');
+  });
+});
