@@ -30,13 +30,18 @@ public static class GatewayLogging
             else
                 lc.WriteTo.Console(new CompactJsonFormatter());
             extra?.Invoke(lc);
-        });
+        }, preserveStaticLogger: true);
+        // preserveStaticLogger: this host's logger stays its own. Otherwise Serilog makes it the process-wide Log.Logger,
+        // the request summary's DiagnosticContext binds properties through that static logger, and disposing any host
+        // (tests run several in one process) resets it to a silent logger: summaries then lose model, tokens and error type.
     }
 
     public static void UseRequestSummary(WebApplication app) =>
         app.UseSerilogRequestLogging(o =>
         {
             o.MessageTemplate = SummaryTemplate;
+            // This host's logger, not the static Log.Logger (see Configure).
+            o.Logger = app.Services.GetService<Serilog.ILogger>();
             o.GetLevel = (http, _, ex) =>
                 ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz") ? LogEventLevel.Verbose
