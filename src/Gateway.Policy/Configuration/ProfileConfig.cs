@@ -29,6 +29,15 @@ public sealed record ProfileConfig
     /// <summary>Rule failures: <c>open</c> (skip the rule, serve the request) or <c>closed</c> (answer 500 policy_error).</summary>
     public FailureMode OnRuleError { get; init; } = FailureMode.Open;
     public SourceLocation Location { get; init; } = SourceLocation.None;
+    /// <summary>The parent named by <c>extends:</c> (already merged in), or null.</summary>
+    public string? Extends { get; init; }
+    /// <summary>The resolved <c>extends</c> chain, nearest parent first (e.g. <c>["default"]</c>); empty for a root profile.</summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
+    /// <summary>
+    /// Dotted YAML key paths (e.g. <c>routing.enabled</c>) set by this profile's own file or by an ancestor other than
+    /// <c>default</c>. Seed environment overrides of <c>default</c> reach a profile extending it only through keys not in this set.
+    /// </summary>
+    public IReadOnlySet<string> LocalKeys { get; init; } = new HashSet<string>();
 }
 
 public enum FailureMode { Open, Closed }
