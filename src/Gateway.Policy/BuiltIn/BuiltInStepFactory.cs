@@ -26,6 +26,8 @@ public static class BuiltInStepFactory
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(scriptLookup);
         options ??= BuiltInStepOptions.Default;
+        // Load the tokenizer's vocabulary now, at snapshot build, not inside the first request's time budget.
+        _ = Tokens.TiktokenEstimator.Instance.Count("warm up");
         var order = profile.Pipeline.Count > 0
             ? profile.Pipeline
             : [.. BuiltInSteps.DefaultOrder, .. profile.Rules.Select(r => RulePrefix + r.Id)];
