@@ -20,8 +20,10 @@ var options = new SimulatorOptions
 };
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// The server is not a hosted app with a console lifetime, so signals must be wired here: SIGTERM (process managers,
+// test harnesses) and SIGINT (Ctrl+C) both stop it cleanly.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
 await using var server = await SimulatorServer.StartAsync(options, url, stop.Token);
 Console.WriteLine($"Anthropic simulator listening on {server.BaseUrl} (script: {options.Script ?? "directives"}, key: {(options.ApiKey is null ? "any" : "fixed")})");

@@ -43,5 +43,16 @@ public sealed class AgentTests(SimulatorFixture sim) : IClassFixture<SimulatorFi
         Assert.Equal("docs/guide.md", call.GetProperty("input").GetProperty("path").GetString());
     }
 
+    [Fact]
+    public async Task Agent_ReadResultWithToolHeader_QuotesFileNotHeader()
+    {
+        // Continue's Read tool prefixes the file with "Content of README.md:"; the answer must quote the file's own first line.
+        const string ask = "{'role':'user','content':'[[sim:agent]] What does this project do?'}";
+        var history = $"[{ask},{{'role':'assistant','content':[{{'type':'tool_use','id':'toolu_l','name':'List','input':{{'dirpath':'.'}}}}]}},{{'role':'user','content':[{{'type':'tool_result','tool_use_id':'toolu_l','content':'README.md'}}]}}"
+            + $",{{'role':'assistant','content':[{{'type':'tool_use','id':'toolu_r','name':'Read','input':{{'filepath':'/tmp/p/README.md'}}}}]}},{{'role':'user','content':[{{'type':'tool_result','tool_use_id':'toolu_r','content':'Content of README.md:\\n# Marker 42\\nrest'}}]}}]";
+        var step = await OkAsync(sim.Http, Body(history, Tools));
+        Assert.Equal("The first line of /tmp/p/README.md is: # Marker 42", step.GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
     private static string Q(JsonElement block) => block.GetRawText().Replace('"', '\'');
 }

@@ -19,7 +19,12 @@ public sealed class ModelCatalogue
     private ModelCatalogue(List<ModelEntry> models, string defaultModel, string opusModel, Dictionary<string, string> aliases)
     {
         Models = models;
-        _byId = models.ToDictionary(m => m.Id, StringComparer.OrdinalIgnoreCase);
+        _byId = new Dictionary<string, ModelEntry>(StringComparer.OrdinalIgnoreCase);
+        foreach (var m in models)
+        {
+            _byId[m.Id] = m;
+            foreach (var alias in m.ApiAliases) _byId.TryAdd(alias, m);
+        }
         DefaultModel = defaultModel;
         OpusModel = opusModel;
         Aliases = aliases;
@@ -143,12 +148,25 @@ public sealed class ModelCatalogue
                 RequiredPrice(p, "input", Fail), RequiredPrice(p, "output", Fail), RequiredPrice(p, "cache_write_5m", Fail),
                 RequiredPrice(p, "cache_write_1h", Fail), RequiredPrice(p, "cache_read", Fail));
         var rules = ReadRules(Child(m, "rules"), id, Fail);
+        var apiAliases = new List<string>();
+        switch (Child(m, "api_aliases"))
+        {
+            case null: break;
+            case YamlSequenceNode seq:
+                foreach (var item in seq.Children)
+                {
+                    if (item is YamlScalarNode { Value: { Length: > 0 } alias } && System.Text.RegularExpressions.Regex.IsMatch(alias, "^[a-z0-9][a-z0-9.-]*$")) apiAliases.Add(alias);
+                    else Fail(item, $"model '{id}': api_aliases entries must be model ids (lower-case letters, digits, '.' and '-')");
+                }
+                break;
+            case var other: Fail(other, $"model '{id}': 'api_aliases' must be a list of ids"); break;
+        }
 
         if (id is not null && !System.Text.RegularExpressions.Regex.IsMatch(id, "^[a-z0-9][a-z0-9.-]*$"))
             Fail(Child(m, "id"), $"model id '{id}' must be lower-case letters, digits, '.' and '-'");
         if (maxOut > context && context > 0) Fail(Child(m, "max_output_tokens"), $"model '{id}': max_output_tokens exceeds context_window");
         if (failed || id is null || prices is null) return null;
-        return new ModelEntry(id, display, context, maxOut, prices, minCache, rules);
+        return new ModelEntry(id, display, context, maxOut, prices, minCache, rules) { ApiAliases = apiAliases };
     }
 
     private static ModelParameterRules ReadRules(YamlNode? node, string? id, Action<YamlNode?, string> fail)

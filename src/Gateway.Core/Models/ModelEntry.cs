@@ -15,7 +15,22 @@ public sealed record ModelEntry(
     int MaxOutputTokens,
     ModelPrices Prices,
     int MinCacheableTokens,
-    ModelParameterRules Rules);
+    ModelParameterRules Rules)
+{
+    /// <summary>
+    /// Other ids the Anthropic API accepts for this same model (<c>api_aliases</c>, e.g. <c>claude-sonnet-4-5</c> for
+    /// <c>claude-sonnet-4-5-20250929</c>). They pass through unchanged and get this entry's limits and rules.
+    /// </summary>
+    public IReadOnlyList<string> ApiAliases { get; init; } = [];
+
+    // Value equality including the alias list (a record compares lists by reference).
+    public bool Equals(ModelEntry? other) =>
+        other is not null && Id == other.Id && DisplayName == other.DisplayName && ContextWindow == other.ContextWindow
+        && MaxOutputTokens == other.MaxOutputTokens && Prices == other.Prices && MinCacheableTokens == other.MinCacheableTokens
+        && Rules == other.Rules && ApiAliases.SequenceEqual(other.ApiAliases);
+
+    public override int GetHashCode() => HashCode.Combine(Id, ContextWindow, MaxOutputTokens, Prices, MinCacheableTokens, Rules);
+}
 
 /// <summary>USD per million tokens.</summary>
 public sealed record ModelPrices(decimal Input, decimal Output, decimal CacheWrite5m, decimal CacheWrite1h, decimal CacheRead);

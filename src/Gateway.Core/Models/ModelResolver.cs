@@ -49,6 +49,8 @@ public sealed class ModelResolver
         var ids = new List<string>(_catalogue.Models.Count + _aliases.Count);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var m in _catalogue.Models) if (seen.Add(m.Id)) ids.Add(m.Id);
+        foreach (var m in _catalogue.Models)
+            foreach (var alias in m.ApiAliases) if (seen.Add(alias)) ids.Add(alias);
         foreach (var a in _aliases.Keys.Order(StringComparer.Ordinal)) if (seen.Add(a)) ids.Add(a);
         return ids;
     }

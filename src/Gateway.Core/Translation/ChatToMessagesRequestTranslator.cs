@@ -247,6 +247,14 @@ public sealed class ChatToMessagesRequestTranslator
     }
 
     /// <summary>Prepends stored thinking to every assistant tool turn that has it. True when the last such turn was restored.</summary>
+    /// <summary>
+    /// Thinking signatures are valid only for the model that wrote them; an undated alias (claude-sonnet-4-5) and its
+    /// snapshot id (claude-sonnet-4-5-20250929, what the upstream reports) are the same model.
+    /// </summary>
+    private bool SameModel(string stored, string requested) =>
+        string.Equals(stored, requested, StringComparison.OrdinalIgnoreCase)
+        || (_catalogue.TryGet(stored, out var a) && _catalogue.TryGet(requested, out var b) && ReferenceEquals(a, b));
+
     private bool RestoreThinking(MessageHistoryMapper history, string model, out MessagesRequestMessage? lastToolTurn)
     {
         lastToolTurn = null;
@@ -258,7 +266,7 @@ public sealed class ChatToMessagesRequestTranslator
             if (!message.Content.Any(b => b.Type == "tool_use")) continue;
             StoredThinking? found = null;
             foreach (var id in clientIds)
-                if (_thinking.TryGet(id, out var t) && t is not null && string.Equals(t.Model, model, StringComparison.OrdinalIgnoreCase) && t.Blocks.Count > 0)
+                if (_thinking.TryGet(id, out var t) && t is not null && SameModel(t.Model, model) && t.Blocks.Count > 0)
                 { found = t; break; }
             if (found is not null)
                 message.Content.InsertRange(0, found.Blocks.Select(b => b.Type == "redacted_thinking"

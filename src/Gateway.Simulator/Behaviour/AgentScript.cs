@@ -46,7 +46,11 @@ internal static partial class AgentScript
         {
             var file = FirstString(readCall.Input) ?? "the file";
             var content = results.GetValueOrDefault(readCall.Id, "");
-            var firstLine = content.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "(empty)";
+            // IDE tools wrap file contents in a header line (Continue's Read: "Content of README.md:"); skip it to quote the file itself.
+            var firstLine = content.Split('\n').Select(l => l.Trim())
+                .Where(l => l.Length > 0)
+                .SkipWhile(l => l.EndsWith(':') && l.Contains(Path.GetFileName(file), StringComparison.OrdinalIgnoreCase))
+                .FirstOrDefault() ?? "(empty)";
             return [PlannedBlock.TextBlock($"The first line of {file} is: {firstLine}")];
         }
         return [PlannedBlock.TextBlock("Agent finished: no file tools were offered.")];

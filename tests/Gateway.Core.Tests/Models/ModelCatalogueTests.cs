@@ -81,6 +81,20 @@ public sealed class ModelCatalogueTests
         Assert.Equal(new ModelResolution(model, source), r);
     }
 
+    [Theory]
+    [InlineData("claude-sonnet-4-5", "claude-sonnet-4-5-20250929")]
+    [InlineData("claude-opus-4-1", "claude-opus-4-1-20250805")]
+    [InlineData("claude-haiku-4-5", "claude-haiku-4-5-20251001")]
+    [InlineData("claude-sonnet-4-0", "claude-sonnet-4-20250514")]
+    public void TryGet_ApiAlias_FindsSnapshotEntry(string alias, string snapshot)
+    {
+        Assert.True(Catalogue.TryGet(alias, out var entry));
+        Assert.Equal(snapshot, entry.Id);
+        // Resolved to the catalogue's canonical id, so limits, rules and thinking signatures line up with what the upstream reports.
+        Assert.Equal(new ModelResolution(snapshot, "requested"), ModelResolver.FromCatalogue(Catalogue).Resolve(alias));
+        Assert.Contains(alias, ModelResolver.FromCatalogue(Catalogue).ListedModelIds());
+    }
+
     [Fact]
     public void ListedModelIds_HasCatalogueAndAliases()
     {

@@ -276,6 +276,7 @@ public sealed class ChatToMessagesRequestTranslatorTests
     [Theory]
     [InlineData("claude-sonnet-4-5-20250929", "low", "{\"type\":\"enabled\",\"budget_tokens\":2048}", null)]
     [InlineData("claude-sonnet-4-5-20250929", "high", "{\"type\":\"enabled\",\"budget_tokens\":16384}", null)]
+    [InlineData("claude-sonnet-4-5", "high", "{\"type\":\"enabled\",\"budget_tokens\":16384}", null)]
     [InlineData("claude-opus-4-6", "medium", "{\"type\":\"adaptive\"}", "{\"effort\":\"medium\"}")]
     [InlineData("claude-opus-4-6", "minimal", "{\"type\":\"adaptive\"}", "{\"effort\":\"low\"}")]
     [InlineData("claude-sonnet-5-5", "none", "{\"type\":\"disabled\"}", null)]
@@ -310,6 +311,16 @@ public sealed class ChatToMessagesRequestTranslatorTests
         var (wire, _) = Translate(Body(ToolTurn, "\"tools\":[" + Weather + "],\"reasoning_effort\":\"low\""), store: store);
         Assert.Equal("thinking,tool_use", BlockTypes(wire.GetProperty("messages")[1]));
         Assert.Equal("enabled", wire.GetProperty("thinking").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void Translate_ThinkingStoredUnderSnapshotId_RestoredForApiAlias()
+    {
+        // The upstream reports the snapshot id; the client keeps sending the undated alias it configured.
+        var store = new InMemoryThinkingStore();
+        store.Save("toolu_1", new StoredThinking("claude-sonnet-4-5-20250929", [new StoredThinkingBlock("thinking", "hmm", "sig", null)]));
+        var (wire, _) = Translate(Body(ToolTurn, "\"tools\":[" + Weather + "],\"reasoning_effort\":\"low\""), "claude-sonnet-4-5", store: store);
+        Assert.Equal("thinking,tool_use", BlockTypes(wire.GetProperty("messages")[1]));
     }
 
     [Fact]
