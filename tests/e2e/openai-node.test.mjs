@@ -445,10 +445,9 @@ describe('openai npm client against the gateway', { timeout: 120_000 }, () => {
     assert.equal(sent.body.thinking?.type, 'enabled');
   });
 
-  // Known gateway bug (reported): the undated Anthropic alias `claude-sonnet-4-5` (the id the README tells
-  // Cursor/Continue users to configure) is not matched to the catalogue entry claude-sonnet-4-5-20250929, so
-  // its rules are "unknown": reasoning_effort is dropped with "claude-sonnet-4-5 has no extended thinking".
-  test('reasoning_effort on the undated alias claude-sonnet-4-5 enables thinking', { timeout: TEST_TIMEOUT, todo: 'gateway: undated Claude aliases are not matched to the model catalogue' }, async () => {
+  // The undated Anthropic alias `claude-sonnet-4-5` (the id the README tells Cursor/Continue users to configure)
+  // must get the rules of its catalogue entry claude-sonnet-4-5-20250929 (api_aliases in models.yaml).
+  test('reasoning_effort on the undated alias claude-sonnet-4-5 enables thinking', { timeout: TEST_TIMEOUT }, async () => {
     await env.clearSimRequests();
     const { response } = await client.chat.completions
       .create({ model: 'claude-sonnet-4-5', reasoning_effort: 'high', messages: [{ role: 'user', content: 'think about it' }] })
