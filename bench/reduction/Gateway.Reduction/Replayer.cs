@@ -98,6 +98,7 @@ public sealed class Replayer(ReplayOptions options)
         int status = 0;
         string? error = null;
         string? xReduction = null;
+        string? xCache = null;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
@@ -106,6 +107,7 @@ public sealed class Replayer(ReplayOptions options)
                 using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 status = (int)response.StatusCode;
                 if (response.Headers.TryGetValues("X-Reduction", out var xr)) xReduction = string.Join(",", xr);
+                if (response.Headers.TryGetValues("X-Cache", out var xc)) xCache = string.Join(",", xc);
                 var text = await response.Content.ReadAsStringAsync(timeout.Token);
                 if (status != 200) error = $"gateway {status}: {Clip(text)}";
                 else if (request.Stream) error = CheckStream(text);
@@ -120,16 +122,32 @@ public sealed class Replayer(ReplayOptions options)
             }
         }
 
-        var upstream = sim.Requests.Skip(simBefore).Where(r => r.Path.EndsWith("/v1/messages", StringComparison.Ordinal)).ToList();
-        var exchanges = tap.Exchanges.Skip(tapBefore).Where(x => x.Path.EndsWith("/v1/messages", StringComparison.Ordinal)).ToList();
+        // The simulator records a request, and the tap its usage, once their answer is fully written, which can be a
+        // moment after the client has read the end of the stream: wait (bounded) until both have caught up.
+        // A response-cache hit (X-Cache: HIT) legitimately sends nothing upstream.
+        var cacheHit = xCache?.StartsWith("HIT", StringComparison.OrdinalIgnoreCase) == true;
+        List<Gateway.Simulator.RecordedRequest> upstream;
+        List<TapExchange> exchanges;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            upstream = sim.Requests.Skip(simBefore).Where(r => r.Path.EndsWith("/v1/messages", StringComparison.Ordinal)).ToList();
+            exchanges = tap.Exchanges.Skip(tapBefore).Where(x => x.Path.EndsWith("/v1/messages", StringComparison.Ordinal)).ToList();
+            var settled = upstream.Count > 0 && exchanges.Count >= upstream.Count;
+            if (settled || cacheHit || error is not null && status == 0 || waited.Elapsed > TimeSpan.FromSeconds(3)) break;
+            await Task.Delay(10, ct);
+        }
         var usage = exchanges.LastOrDefault(x => x.Status == 200)?.Usage ?? UpstreamUsage.Empty;
         var upstreamBody = upstream.LastOrDefault()?.Body ?? exchanges.LastOrDefault()?.RequestBody ?? "";
         var facts = Retention.Extract(request.Body);
-        var retention = upstreamBody.Length == 0 ? new RetentionResult(facts.Count, 0, facts) : Retention.Check(facts, upstreamBody);
+        // A cache hit answers with what the model said to the identical full request: nothing was lost.
+        var retention = cacheHit && upstream.Count == 0 ? new RetentionResult(facts.Count, facts.Count, [])
+            : upstreamBody.Length == 0 ? new RetentionResult(facts.Count, 0, facts)
+            : Retention.Check(facts, upstreamBody);
         var messages = request.Body["messages"] is System.Text.Json.Nodes.JsonArray a ? a.Count : 0;
-        if (error is null && upstream.Count == 0) error = "the simulator received no request";
+        if (error is null && upstream.Count == 0 && !cacheHit) error = "the simulator received no request (and the answer was no X-Cache: HIT)";
         return new RequestOutcome(session.Name, request.Seq, messages, status, error, upstream.Count,
-            upstream.Count(r => r.Status >= 400), usage, retention, xReduction);
+            upstream.Count(r => r.Status >= 400), usage, retention, xReduction, xCache);
     }
 
     /// <summary>The body as JSON, non-ASCII and HTML characters unescaped (as the client's Node SDK writes them).</summary>

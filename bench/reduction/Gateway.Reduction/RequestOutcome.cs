@@ -11,7 +11,8 @@ public sealed record RequestOutcome(
     int UpstreamRejected,
     UpstreamUsage Usage,
     RetentionResult Retention,
-    string? XReduction)
+    string? XReduction,
+    string? XCache)
 {
     public bool Ok => Error is null && GatewayStatus == 200;
 }
