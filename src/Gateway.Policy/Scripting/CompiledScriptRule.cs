@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Gateway.Policy.Abstractions;
+using Gateway.Policy.Configuration;
+using Gateway.Policy.Pipeline;
+
+namespace Gateway.Policy.Scripting;
+
+/// <summary>
+/// A compiled <c>.csx</c> rule as a pipeline step. <see cref="Apply"/> runs the script on a dedicated worker thread
+/// (<see cref="ScriptWorkers"/>) and waits at most <see cref="Budget"/> plus a grace: a script that loops cannot hold the
+/// request past that. Immutable and thread-safe; every run gets its own <see cref="RuleGlobals"/> and submission object.
+/// </summary>
+public sealed class CompiledScriptRule : IPolicyStep
+{
+    private readonly ScriptWorkers _workers;
+    private readonly TimeSpan _grace;
+
+    internal CompiledScriptRule(RuleRef rule, ScriptAssemblyHandle handle, ScriptWorkers workers, TimeSpan grace)
+    {
+        RuleId = rule.Id;
+        Id = "rule:" + rule.Id;
+        Path = rule.Path;
+        Stage = rule.Stage;
+        Budget = TimeSpan.FromMilliseconds(rule.BudgetMs);
+        Handle = handle;
+        _workers = workers;
+        _grace = grace;
+    }
+
+    /// <summary><c>rule:ID</c>.</summary>
+    public string Id { get; }
+
+    /// <summary>The rule's id as declared in YAML.</summary>
+    public string RuleId { get; }
+
+    /// <summary>The .csx path as declared (diagnostics and exceptions name it).</summary>
+    public string Path { get; }
+
+    public PolicyStage Stage { get; }
+
+    public TimeSpan Budget { get; }
+
+    /// <summary>Scripts are untrusted: they run on a worker with a hard time limit.</summary>
+    public bool Trusted => false;
+
+    /// <summary>The assembly this rule runs; add it to <c>PolicySnapshot.OwnedResources</c>.</summary>
+    public ScriptAssemblyHandle Handle { get; }
+
+    /// <summary>
+    /// Runs the script. Throws <see cref="RuleTimeoutException"/> when it does not finish within <see cref="Budget"/> plus the
+    /// grace (the script may go on running on its worker, unable to change the request once the pipeline revokes its scope),
+    /// and <see cref="RuleExecutionException"/> when the script throws.
+    /// </summary>
+    public void Apply(PolicyContext context, RuleScope scope, ResponseView? response)
+    {
+        var globals = new RuleGlobals(context, scope, response);
+        var entry = Handle.Entry;
+        var started = Stopwatch.GetTimestamp();
+        // Slot 0: the globals; slot 1: where the submission stores itself (Roslyn's submission array layout).
+        var outcome = _workers.Run(() => Failure(entry([globals, null])), Budget + _grace);
+        if (outcome.IsCompleted) return;
+        if (outcome.IsTimedOut) throw new RuleTimeoutException(Id, Budget, Stopwatch.GetElapsedTime(started), outcome.Started);
+        throw new RuleExecutionException(Id, ScriptLine(outcome.Error!), outcome.Error!);
+    }
+
+    /// <summary>
+    /// The script's own exception, taken from its task without rethrowing: a rethrow keeps the script frames only as text,
+    /// and <see cref="ScriptLine"/> needs them as frames. Scripts cannot await, so the task is complete here.
+    /// </summary>
+    private static Exception? Failure(Task<object> run)
+    {
+        if (!run.IsCompleted) run.Wait();
+        return run.IsFaulted ? run.Exception!.InnerExceptions[0] : run.IsCanceled ? new TaskCanceledException(run) : null;
+    }
+
+    /// <summary>The first stack frame inside the script's assembly, mapped to its line through the rule's PDB; else the file alone.</summary>
+    private SourceLocation ScriptLine(Exception error)
+    {
+        foreach (var frame in new StackTrace(error, fNeedFileInfo: false).GetFrames())
+        {
+            if (frame.GetMethod() is not { } method || method.Module.Assembly != Handle.Assembly) continue;
+            if (Handle.Lines.Find(method.MetadataToken, frame.GetILOffset()) is { } at) return new SourceLocation(Path, at.Line, at.Column);
+        }
+        return new SourceLocation(Path, 0, 0);
+    }
+}

@@ -1,0 +1,143 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Gateway.Policy.Scripting;
+
+/// <summary>
+/// Walks a script's syntax tree with its semantic model and reports every use of something the rule API does not offer
+/// (<see cref="ScriptAllowlist"/>), plus constructs that escape any allowlist: <c>#r</c>/<c>#load</c>, unsafe code,
+/// <c>dynamic</c>, <c>stackalloc</c>, <c>lock</c>, <c>await</c>, <c>extern</c>, and recursion among the script's own methods
+/// (unbounded recursion overflows the stack, which .NET cannot catch: it would end the gateway process).
+/// One diagnostic per offending expression, at its start; nested parts of an already reported expression are not reported again.
+/// </summary>
+internal sealed class ScriptAllowlistChecker
+{
+    private readonly SemanticModel _model;
+    private readonly IAssemblySymbol _scriptAssembly;
+    private readonly List<(Location Location, string Message)> _found = [];
+    private readonly List<TextSpan> _reported = [];
+    private readonly List<(IMethodSymbol Caller, IMethodSymbol Callee, Location Location)> _calls = [];
+
+    private ScriptAllowlistChecker(SemanticModel model, IAssemblySymbol scriptAssembly)
+    {
+        _model = model;
+        _scriptAssembly = scriptAssembly;
+    }
+
+    /// <summary>Every violation in <paramref name="tree"/>, in source order.</summary>
+    public static IReadOnlyList<(Location Location, string Message)> Check(Compilation compilation, SyntaxTree tree)
+    {
+        var checker = new ScriptAllowlistChecker(compilation.GetSemanticModel(tree), compilation.Assembly);
+        foreach (var node in tree.GetRoot().DescendantNodesAndSelf(descendIntoTrivia: true)) checker.Visit(node);
+        checker.CheckRecursion();
+        return checker._found.OrderBy(f => f.Location.SourceSpan.Start).ToList();
+    }
+
+    private void Visit(SyntaxNode node)
+    {
+        if (IsInsideReported(node.Span)) return;
+        if (Construct(node) is { } constructReason)
+        {
+            Report(node, constructReason);
+            return;
+        }
+        if (node is not (ExpressionSyntax or AttributeSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax or UsingDirectiveSyntax)) return;
+        if (node is UsingDirectiveSyntax { StaticKeyword.RawKind: 0, Alias: null }) return;
+
+        var info = _model.GetSymbolInfo(node is UsingDirectiveSyntax u ? u.NamespaceOrType : node);
+        foreach (var symbol in info.Symbol is { } s ? [s] : info.CandidateSymbols)
+        {
+            if (ScriptAllowlist.CheckSymbol(symbol, _scriptAssembly) is { } reason)
+            {
+                Report(node, $"'{symbol.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}' is not allowed in rule scripts: {reason}");
+                return;
+            }
+            RecordCall(node, symbol);
+        }
+        if (node is ExpressionSyntax expression and not (InterpolatedStringExpressionSyntax or LiteralExpressionSyntax))
+        {
+            var typeInfo = _model.GetTypeInfo(expression);
+            foreach (var type in new[] { typeInfo.Type, typeInfo.ConvertedType })
+            {
+                if (ScriptAllowlist.CheckType(type, _scriptAssembly) is { } reason)
+                {
+                    Report(node, $"an expression of type '{type!.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}' is not allowed in rule scripts: {reason}");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Language constructs refused whatever symbols they touch.</summary>
+    private static string? Construct(SyntaxNode node) => node switch
+    {
+        ReferenceDirectiveTriviaSyntax => "#r is not allowed in rule scripts: a rule gets a fixed set of assemblies (System, System.Linq, System.Text, System.Text.RegularExpressions, System.Collections.Generic, Gateway.Policy.Abstractions)",
+        LoadDirectiveTriviaSyntax => "#load is not allowed in rule scripts: a rule is one file",
+        UnsafeStatementSyntax or FixedStatementSyntax or PointerTypeSyntax or FunctionPointerTypeSyntax => "unsafe code is not allowed in rule scripts",
+        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression or (int)SyntaxKind.PointerIndirectionExpression } => "unsafe code is not allowed in rule scripts",
+        MemberDeclarationSyntax m when m.Modifiers.Any(SyntaxKind.UnsafeKeyword) => "unsafe code is not allowed in rule scripts",
+        LocalFunctionStatementSyntax f when f.Modifiers.Any(SyntaxKind.UnsafeKeyword) => "unsafe code is not allowed in rule scripts",
+        MemberDeclarationSyntax m when m.Modifiers.Any(SyntaxKind.ExternKeyword) => "extern methods are not allowed in rule scripts (native interop)",
+        LocalFunctionStatementSyntax f when f.Modifiers.Any(SyntaxKind.ExternKeyword) => "extern methods are not allowed in rule scripts (native interop)",
+        StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax => "stackalloc is not allowed in rule scripts (a large allocation overflows the stack)",
+        LockStatementSyntax => "lock is not allowed in rule scripts (threading): a rule runs alone on its request",
+        AwaitExpressionSyntax => "await is not allowed in rule scripts: a rule runs synchronously within its time budget",
+        ForEachStatementSyntax { AwaitKeyword.RawKind: not 0 } or UsingStatementSyntax { AwaitKeyword.RawKind: not 0 } or LocalDeclarationStatementSyntax { AwaitKeyword.RawKind: not 0 }
+            => "await is not allowed in rule scripts: a rule runs synchronously within its time budget",
+        MakeRefExpressionSyntax or RefTypeExpressionSyntax or RefValueExpressionSyntax => "__makeref, __reftype and __refvalue are not allowed in rule scripts",
+        ExpressionSyntax e when e.IsKind(SyntaxKind.ArgListExpression) => "__arglist is not allowed in rule scripts",
+        _ => null,
+    };
+
+    private void RecordCall(SyntaxNode node, ISymbol symbol)
+    {
+        var callee = symbol switch
+        {
+            IMethodSymbol { MethodKind: not MethodKind.AnonymousFunction } m => [m],
+            IPropertySymbol p => new[] { p.GetMethod, p.SetMethod }.OfType<IMethodSymbol>().ToArray(),
+            _ => [],
+        };
+        if (callee.Length == 0 || !SymbolEqualityComparer.Default.Equals(callee[0].ContainingAssembly, _scriptAssembly)) return;
+        var caller = _model.GetEnclosingSymbol(node.SpanStart);
+        while (caller is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction }) caller = caller.ContainingSymbol;
+        if (caller is not IMethodSymbol callerMethod) return;
+        foreach (var c in callee) _calls.Add((callerMethod.OriginalDefinition, c.OriginalDefinition, node.GetLocation()));
+    }
+
+    /// <summary>Reports each call that closes a cycle in the script's own call graph (direct or indirect recursion).</summary>
+    private void CheckRecursion()
+    {
+        var edges = _calls.GroupBy(c => c.Caller, SymbolEqualityComparer.Default)
+            .ToDictionary(g => (IMethodSymbol)g.Key!, g => g.Select(c => c.Callee).ToList(), (IEqualityComparer<IMethodSymbol>)SymbolEqualityComparer.Default);
+        foreach (var (caller, callee, location) in _calls)
+        {
+            if (!Reaches(edges, callee, caller) || IsInsideReported(location.SourceSpan)) continue;
+            _found.Add((location, $"recursion is not allowed in rule scripts ('{callee.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}' can call itself): unbounded recursion overflows the stack, which ends the gateway process; use a loop"));
+            _reported.Add(location.SourceSpan);
+        }
+    }
+
+    private static bool Reaches(Dictionary<IMethodSymbol, List<IMethodSymbol>> edges, IMethodSymbol from, IMethodSymbol to)
+    {
+        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var stack = new Stack<IMethodSymbol>([from]);
+        while (stack.TryPop(out var m))
+        {
+            if (SymbolEqualityComparer.Default.Equals(m, to)) return true;
+            if (!seen.Add(m) || !edges.TryGetValue(m, out var next)) continue;
+            foreach (var n in next) stack.Push(n);
+        }
+        return false;
+    }
+
+    private void Report(SyntaxNode node, string message)
+    {
+        // A directive lives in trivia: its location is its own span, like any node's.
+        _found.Add((node.GetLocation(), message));
+        _reported.Add(node.Span);
+    }
+
+    private bool IsInsideReported(TextSpan span) => _reported.Any(r => r.Contains(span));
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Policy.Scripting;
+
+/// <summary>
+/// Dedicated threads that run rule scripts, so a script that loops forever burns one of these and never a thread-pool
+/// thread the host needs for requests. A caller waits for its item up to a deadline; when the deadline passes while the
+/// script is still running, that worker is written off as stuck and a replacement thread starts (up to <see cref="MaxStuck"/>
+/// stuck workers; a .NET thread cannot be aborted, so a stuck worker keeps its thread and a CPU share until the script ends,
+/// which for a true infinite loop is never). Past that cap no replacement starts and capacity shrinks: rules then time out
+/// without starting, and <see cref="Pipeline.RuleHealth"/> disables them. A stuck worker that does finish goes back to work
+/// (or ends, when it is surplus).
+/// </summary>
+internal sealed class ScriptWorkers
+{
+    private readonly BlockingCollection<WorkItem> _queue = new(new ConcurrentQueue<WorkItem>());
+    private readonly int _size;
+    private int _active;   // threads taking work (not written off)
+    private int _stuck;    // threads written off while running a script that overran
+    private int _threadCounter;
+
+    public ScriptWorkers(int size, int maxStuck)
+    {
+        _size = Math.Max(1, size);
+        MaxStuck = Math.Max(0, maxStuck);
+        for (var i = 0; i < _size; i++) StartThread();
+    }
+
+    /// <summary>Written-off threads allowed before capacity starts shrinking.</summary>
+    public int MaxStuck { get; }
+
+    /// <summary>Threads currently running a script that overran its deadline.</summary>
+    public int Stuck => Volatile.Read(ref _stuck);
+
+    /// <summary>Threads taking new work.</summary>
+    public int Active => Volatile.Read(ref _active);
+
+    /// <summary>Runs <paramref name="work"/> (which returns its failure, or throws it) on a worker and waits up to <paramref name="timeout"/>.</summary>
+    public WorkOutcome Run(Func<Exception?> work, TimeSpan timeout)
+    {
+        var item = new WorkItem(work);
+        _queue.Add(item);
+        if (item.Done.Wait(timeout)) return item.Error is null ? WorkOutcome.Completed : WorkOutcome.Faulted(item.Error);
+
+        // Deadline passed. Not started yet: withdraw it so it never runs. Running: write its worker off and replace it.
+        if (Interlocked.CompareExchange(ref item.State, WorkItem.Abandoned, WorkItem.Queued) == WorkItem.Queued)
+            return WorkOutcome.TimedOut(started: false);
+        if (Interlocked.CompareExchange(ref item.State, WorkItem.AbandonedRunning, WorkItem.Running) == WorkItem.Running)
+        {
+            Interlocked.Increment(ref _stuck);
+            Interlocked.Decrement(ref _active);
+            if (Stuck <= MaxStuck) StartThread();
+            return WorkOutcome.TimedOut(started: true);
+        }
+        // It finished between the wait and the check.
+        item.Done.Wait();
+        return item.Error is null ? WorkOutcome.Completed : WorkOutcome.Faulted(item.Error);
+    }
+
+    private void StartThread()
+    {
+        Interlocked.Increment(ref _active);
+        var thread = new Thread(Loop, maxStackSize: 1024 * 1024)
+        {
+            IsBackground = true,
+            Name = $"rule-script-{Interlocked.Increment(ref _threadCounter)}",
+        };
+        thread.Start();
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            WorkItem? item = _queue.Take();
+            var keepGoing = Process(item);
+            // Drop the last item before blocking for the next: a finished script must not stay reachable from an idle
+            // worker's stack, or its collectible assembly could never unload.
+            item = null;
+            if (!keepGoing) return;
+        }
+    }
+
+    /// <summary>Runs one item; false when this thread was written off meanwhile and is now surplus.</summary>
+    private bool Process(WorkItem item)
+    {
+        if (Interlocked.CompareExchange(ref item.State, WorkItem.Running, WorkItem.Queued) != WorkItem.Queued) return true;
+        try { item.Error = item.Work!(); }
+        catch (Exception ex) { item.Error = ex; }
+        item.Work = null;
+        if (Interlocked.CompareExchange(ref item.State, WorkItem.Finished, WorkItem.Running) == WorkItem.Running)
+        {
+            item.Done.Set();
+            return true;
+        }
+        // Written off while running; a replacement may have started: rejoin only if the pool is short.
+        item.Error = null;
+        Interlocked.Decrement(ref _stuck);
+        if (Interlocked.Increment(ref _active) > _size)
+        {
+            Interlocked.Decrement(ref _active);
+            return false;
+        }
+        return true;
+    }
+
+    private sealed class WorkItem(Func<Exception?> work)
+    {
+        public const int Queued = 0, Running = 1, Finished = 2, Abandoned = 3, AbandonedRunning = 4;
+        public Func<Exception?>? Work = work;
+        public readonly ManualResetEventSlim Done = new();
+        public int State;
+        public Exception? Error;
+    }
+}
+
+/// <summary>How a run on a <see cref="ScriptWorkers"/> thread ended.</summary>
+internal readonly record struct WorkOutcome(bool IsCompleted, bool IsTimedOut, bool Started, Exception? Error)
+{
+    public static readonly WorkOutcome Completed = new(true, false, true, null);
+    public static WorkOutcome Faulted(Exception error) => new(false, false, true, error);
+    public static WorkOutcome TimedOut(bool started) => new(false, true, started, null);
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Loader;
+using Gateway.Policy.Abstractions;
+using Gateway.Policy.Scripting;
+using Xunit.Abstractions;
+
+namespace Gateway.Policy.Tests.Scripting;
+
+/// <summary>The content-hash cache, and the rule load contexts being collected once no snapshot holds them.</summary>
+public sealed class ScriptCacheTests(ITestOutputHelper output)
+{
+    private const string Code = "if (Request.Messages.Count > 1) Tag(\"many\", \"yes\");";
+
+    [Fact]
+    public void Compile_UnchangedCode_SameInstanceWithoutRecompiling()
+    {
+        var compiler = new ScriptRuleCompiler();
+        var rule = ScriptTestKit.Rule("same");
+
+        var first = compiler.Compile(rule, Code);
+        var second = compiler.Compile(rule, Code);
+
+        Assert.False(first.FromCache);
+        Assert.True(second.FromCache);
+        Assert.Same(first.Rule, second.Rule);
+        Assert.Equal(1, compiler.Compilations);
+        Assert.Equal(1, compiler.CacheHits);
+        output.WriteLine($"compile: {first.Elapsed.TotalMilliseconds:0.0} ms, cache hit: {second.Elapsed.TotalMilliseconds:0.000} ms");
+    }
+
+    [Fact]
+    public void Compile_SameCodeOtherRuleOrBudget_SharesTheAssemblyNotTheStep()
+    {
+        var compiler = new ScriptRuleCompiler();
+
+        var a = compiler.Compile(ScriptTestKit.Rule("a"), Code).Rule!;
+        var b = compiler.Compile(ScriptTestKit.Rule("b"), Code).Rule!;
+        var a2 = compiler.Compile(ScriptTestKit.Rule("a", budgetMs: 10), Code).Rule!;
+
+        Assert.NotSame(a, b);
+        Assert.NotSame(a, a2);
+        Assert.Same(a.Handle, b.Handle);
+        Assert.Same(a.Handle, a2.Handle);
+        Assert.Equal(("rule:b", TimeSpan.FromMilliseconds(10)), (b.Id, a2.Budget));
+        Assert.Equal(1, compiler.Compilations);
+    }
+
+    [Fact]
+    public void Compile_ChangedCodeOrStage_Recompiles()
+    {
+        var compiler = new ScriptRuleCompiler();
+
+        var a = compiler.Compile(ScriptTestKit.Rule("r"), Code).Rule!;
+        var changed = compiler.Compile(ScriptTestKit.Rule("r"), Code + " // edited").Rule!;
+        var response = compiler.Compile(ScriptTestKit.Rule("r", stage: PolicyStage.Response), Code).Rule!;
+
+        Assert.NotSame(a.Handle, changed.Handle);
+        Assert.NotSame(a.Handle, response.Handle);
+        Assert.Equal(3, compiler.Compilations);
+        Assert.Equal(3, compiler.LiveAssemblies);
+    }
+
+    [Fact]
+    public void Reload_OldRuleContext_IsCollectedOnceNoSnapshotHoldsIt()
+    {
+        var compiler = new ScriptRuleCompiler();
+        var (weakContext, weakHandle) = CompileRunAndDrop(compiler, Code);
+
+        Assert.True(WaitForCollection(weakContext), "the rule's load context is still alive after the handle was dropped");
+        Assert.False(weakHandle.IsAlive);
+        Assert.Equal(0, compiler.LiveAssemblies);
+
+        // The same content again is compiled afresh (the cache did not keep it alive).
+        var again = compiler.Compile(ScriptTestKit.Rule("collect"), Code);
+        Assert.False(again.FromCache);
+        Assert.Equal(2, compiler.Compilations);
+    }
+
+    [Fact]
+    public void Reload_ThrowingRule_ContextStillCollected()
+    {
+        var compiler = new ScriptRuleCompiler();
+        var (weakContext, _) = CompileRunAndDrop(compiler, "throw new InvalidOperationException(\"boom\");");
+
+        Assert.True(WaitForCollection(weakContext), "a rule that threw kept its load context alive");
+    }
+
+    [Fact]
+    public void Reload_ManyChangedVersions_LoadContextsAndMemoryStayFlat()
+    {
+        const int versions = 200;
+        var compiler = new ScriptRuleCompiler();
+        var rule = ScriptTestKit.Rule("churn");
+        var snapshots = new Queue<ScriptAssemblyHandle>(); // the two latest "snapshots" keep their handle, as a store would
+        long afterWarmup = 0;
+        var compileTimes = new List<double>();
+        var watch = Stopwatch.StartNew();
+
+        for (var i = 0; i < versions; i++)
+        {
+            var result = compiler.Compile(rule, $"var limit = {i}; if (Request.Messages.Count > limit) Tag(\"v\", \"{i}\");");
+            Assert.True(result.Success);
+            compileTimes.Add(result.Elapsed.TotalMilliseconds);
+            var context = ScriptTestKit.Context();
+            ScriptTestKit.Run(result.Rule!, context);
+            snapshots.Enqueue(result.Handle!);
+            if (snapshots.Count > 2) snapshots.Dequeue();
+            if (i == 49) afterWarmup = SettledMemory();
+        }
+        var afterAll = SettledMemory();
+        var liveContexts = AssemblyLoadContext.All.Count(c => c.Name?.StartsWith("rule:churn:", StringComparison.Ordinal) == true);
+
+        compileTimes.Sort();
+        output.WriteLine($"{versions} versions in {watch.Elapsed.TotalSeconds:0.0} s; compile p50 {compileTimes[versions / 2]:0} ms, p95 {compileTimes[versions * 95 / 100]:0} ms, first {compileTimes.Max():0} ms max");
+        output.WriteLine($"managed memory after 50: {afterWarmup / 1024.0 / 1024:0.0} MB, after {versions}: {afterAll / 1024.0 / 1024:0.0} MB; live rule contexts: {liveContexts}; cache entries alive: {compiler.LiveAssemblies}");
+
+        Assert.InRange(liveContexts, 2, 6);
+        Assert.InRange(compiler.LiveAssemblies, 2, 6);
+        Assert.True(afterAll < afterWarmup * 1.15 + 4 * 1024 * 1024, $"memory grew from {afterWarmup} to {afterAll} bytes");
+        GC.KeepAlive(snapshots);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference Context, WeakReference Handle) CompileRunAndDrop(ScriptRuleCompiler compiler, string code)
+    {
+        var result = compiler.Compile(ScriptTestKit.Rule("collect"), code);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        try { ScriptTestKit.Run(result.Rule!, ScriptTestKit.Context()); }
+        catch (RuleExecutionException) { }
+        Assert.Equal(1, compiler.LiveAssemblies);
+        return (new WeakReference(result.Handle!.LoadContext), new WeakReference(result.Handle));
+    }
+
+    private static bool WaitForCollection(WeakReference weak)
+    {
+        for (var i = 0; i < 50 && weak.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            if (weak.IsAlive) Thread.Sleep(20);
+        }
+        return !weak.IsAlive;
+    }
+
+    private static long SettledMemory()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Gateway.Policy.Abstractions;
+using Gateway.Policy.Scripting;
+
+namespace Gateway.Policy.Tests.Scripting;
+
+/// <summary>Running compiled rules: actions land, failures and overruns surface as rule exceptions within the budget.</summary>
+public sealed class ScriptExecutionTests
+{
+    [Fact]
+    public void Apply_GoodRule_RoutesReplacesAddsNoteAndTags()
+    {
+        var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("refactor-to-opus.csx"), ScriptTestKit.Rule("refactor-to-opus"));
+        var context = ScriptTestKit.Context("Please refactor the parser into smaller functions");
+
+        ScriptTestKit.Run(step, context);
+
+        Assert.Equal(ScriptTestKit.Opus, context.Request.Model);
+        Assert.Equal("routed:refactor-ask", context.Request.ModelSource);
+        Assert.Equal("refactor", context.Tags["task"]);
+        var system = Assert.Single(context.Request.SystemBlocks);
+        Assert.Equal("You are a coding assistant. ", system.Text);
+        var note = Assert.Single(context.Request.SystemNotes);
+        Assert.Equal(("diff-first", "Answer with unified diffs. Threshold: 3", "rule:refactor-to-opus"), (note.Id, note.Text, note.RuleId));
+        Assert.Equal(["route", "tag", "replace_text", "system_note"], context.Changes.Select(c => c.Action));
+        Assert.All(context.Changes, c => Assert.Equal("rule:refactor-to-opus", c.RuleId));
+        Assert.Contains(((ScriptTestKit.ListLog)context.Log).Lines, l => l.StartsWith("info: tokens in latest message:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Apply_ProfileWithoutOpus_RouteRefusedButRuleSucceeds()
+    {
+        var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("refactor-to-opus.csx"), ScriptTestKit.Rule("refactor-to-opus"));
+        var context = ScriptTestKit.Context("refactor this", opusAllowed: false);
+
+        ScriptTestKit.Run(step, context);
+
+        Assert.Equal(ScriptTestKit.Sonnet, context.Request.Model);
+        Assert.DoesNotContain(context.Changes, c => c.Action == "route");
+    }
+
+    [Fact]
+    public void Apply_ResponseStageRule_SeesTheResponse()
+    {
+        var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("response-tagger.csx"), ScriptTestKit.Rule("response-tagger", stage: PolicyStage.Response));
+        var context = ScriptTestKit.Context();
+
+        ScriptTestKit.Run(step, context, new ResponseView(ScriptTestKit.Sonnet, "tool_calls", "", ["edit_file"], 1000, 50, 800));
+
+        Assert.Equal(PolicyStage.Response, step.Stage);
+        Assert.Equal("tool_calls", context.Tags["finish"]);
+        Assert.Equal("80%", context.Tags["cache_share"]);
+        Assert.Equal("true", context.Tags["edited"]);
+    }
+
+    [Fact]
+    public void Apply_ThrowingScript_RuleExecutionExceptionWithLine_AndRolledBack()
+    {
+        var rule = ScriptTestKit.Rule("throws") with { Path = "rules/throws.csx" };
+        var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("throws.csx"), rule);
+        var context = ScriptTestKit.Context();
+
+        var error = Assert.Throws<RuleExecutionException>(() => ScriptTestKit.Run(step, context));
+
+        Assert.Equal("rule:throws", error.RuleId);
+        Assert.IsType<IndexOutOfRangeException>(error.InnerException);
+        Assert.Equal(("rules/throws.csx", 4), (error.Location.File, error.Location.Line));
+        Assert.Contains("rules/throws.csx:4:", error.Message);
+        Assert.Empty(context.Tags);
+        Assert.Empty(context.Changes);
+    }
+
+    [Fact]
+    public void Apply_InfiniteLoop_TimesOutWithinBudgetPlusGrace_AndWorkerIsReplaced()
+    {
+        var compiler = new ScriptRuleCompiler(new ScriptRuleCompilerOptions { Workers = 2, MaxStuckWorkers = 4, Grace = TimeSpan.FromMilliseconds(25) });
+        var loop = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("infinite-loop.csx"), ScriptTestKit.Rule("loop", budgetMs: 50), compiler);
+        var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
+
+        var watch = Stopwatch.StartNew();
+        var error = Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(loop, ScriptTestKit.Context()));
+        watch.Stop();
+
+        Assert.Equal("rule:loop", error.RuleId);
+        Assert.True(error.Started);
+        Assert.InRange(watch.ElapsedMilliseconds, 70, 75 + 400); // budget + grace, plus slack for a loaded 2-core CI box
+        Assert.Equal(1, compiler.StuckWorkers);
+
+        // Both original workers' capacity is still there: the stuck one was replaced.
+        for (var i = 0; i < 3; i++)
+        {
+            var context = ScriptTestKit.Context();
+            ScriptTestKit.Run(good, context);
+            Assert.Equal("1", context.Tags["ok"]);
+        }
+    }
+
+    [Fact]
+    public void Apply_SlowScript_TimesOut_AndCannotActAfterRollback()
+    {
+        var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("slow.csx"), ScriptTestKit.Rule("slow", budgetMs: 50));
+        var context = ScriptTestKit.Context();
+
+        var watch = Stopwatch.StartNew();
+        Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(step, context));
+        Assert.True(watch.ElapsedMilliseconds < 400, $"gave up after {watch.ElapsedMilliseconds} ms");
+
+        Thread.Sleep(600); // the script finishes its busy wait and tries to tag: its scope is revoked
+        Assert.Empty(context.Tags);
+        Assert.Empty(context.Changes);
+    }
+
+    [Fact]
+    public void Apply_ManyConcurrentRequests_EachGetsItsOwnGlobals()
+    {
+        var step = ScriptTestKit.CompileOk("var n = Request.LatestUserMessage!.AllText; Tag(\"echo\", n); Route(Profile.OpusModel, \"x\");", ScriptTestKit.Rule("echo", budgetMs: 2000));
+
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var context = ScriptTestKit.Context("message " + i);
+            ScriptTestKit.Run(step, context);
+            Assert.Equal("message " + i, context.Tags["echo"]);
+            Assert.Equal(ScriptTestKit.Opus, context.Request.Model);
+        });
+    }
+
+    [Fact]
+    public void Apply_ScriptTopLevelState_IsPerRun()
+    {
+        var step = ScriptTestKit.CompileOk("var count = 0; count++; Tag(\"count\", count.ToString());", ScriptTestKit.Rule("state"));
+        for (var i = 0; i < 3; i++)
+        {
+            var context = ScriptTestKit.Context();
+            ScriptTestKit.Run(step, context);
+            Assert.Equal("1", context.Tags["count"]);
+        }
+    }
+}
