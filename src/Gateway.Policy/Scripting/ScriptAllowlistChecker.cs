@@ -43,6 +43,11 @@ internal sealed class ScriptAllowlistChecker
             Report(node, constructReason);
             return;
         }
+        if (Downcast(node) is { } downcastReason)
+        {
+            Report(node, downcastReason);
+            return;
+        }
         if (node is not (ExpressionSyntax or AttributeSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax or UsingDirectiveSyntax)) return;
         if (node is UsingDirectiveSyntax { StaticKeyword.RawKind: 0, Alias: null }) return;
 
@@ -89,6 +94,40 @@ internal sealed class ScriptAllowlistChecker
         MakeRefExpressionSyntax or RefTypeExpressionSyntax or RefValueExpressionSyntax => "__makeref, __reftype and __refvalue are not allowed in rule scripts",
         ExpressionSyntax e when e.IsKind(SyntaxKind.ArgListExpression) => "__arglist is not allowed in rule scripts",
         _ => null,
+    };
+
+    /// <summary>
+    /// The API hands out read-only views (<c>IReadOnlyList</c>, <c>IReadOnlyDictionary</c>) of collections that are mutable
+    /// underneath. A cast, <c>as</c> or type pattern from such a view to an array or a mutable collection would let a rule
+    /// change the request behind the journal (no rollback, no record), so those conversions are refused.
+    /// </summary>
+    private string? Downcast(SyntaxNode node)
+    {
+        var (from, to) = node switch
+        {
+            CastExpressionSyntax cast => (_model.GetTypeInfo(cast.Expression).Type, _model.GetTypeInfo(cast.Type).Type),
+            BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AsExpression or (int)SyntaxKind.IsExpression } b => (_model.GetTypeInfo(b.Left).Type, _model.GetTypeInfo(b.Right).Type),
+            DeclarationPatternSyntax p => (PatternInput(p), _model.GetTypeInfo(p.Type).Type),
+            TypePatternSyntax p => (PatternInput(p), _model.GetTypeInfo(p.Type).Type),
+            RecursivePatternSyntax { Type: { } t } p => (PatternInput(p), _model.GetTypeInfo(t).Type),
+            _ => (null, null),
+        };
+        if (from is null || to is null || !IsMutableCollection(to)) return null;
+        var conversion = _model.Compilation.ClassifyConversion(from, to);
+        if (conversion.IsImplicit || !conversion.IsReference) return null;
+        return $"converting '{from.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}' to the mutable '{to.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}' is not allowed in rule scripts: " +
+            "the request changes only through Route, ReplaceText, AddSystemNote and Tag (copy it with ToList() to work on your own list)";
+    }
+
+    private ITypeSymbol? PatternInput(PatternSyntax pattern) =>
+        _model.GetOperation(pattern) is Microsoft.CodeAnalysis.Operations.IPatternOperation op ? op.InputType : null;
+
+    private static bool IsMutableCollection(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol => true,
+        INamedTypeSymbol named => named.AllInterfaces.Prepend(named).Any(i =>
+            i.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.ICollection<T>" or "System.Collections.ICollection"),
+        _ => false,
     };
 
     private void RecordCall(SyntaxNode node, ISymbol symbol)

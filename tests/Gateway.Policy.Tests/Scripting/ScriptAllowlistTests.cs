@@ -47,6 +47,10 @@ public sealed class ScriptAllowlistTests
         { "regex cache size", "Tag(\"a\", \"b\");\nRegex.CacheSize = 0;", 2, 1, "process-wide" },
         { "recursion", "Tag(\"a\", \"b\");\nint F(int n) => F(n + 1);\nF(0);", 2, 17, "recursion" },
         { "indirect recursion", "Tag(\"a\", \"b\");\nint A(int n) => B(n);\nint B(int n) => A(n);\nA(0);", 2, 17, "recursion" },
+        { "cast of a view to List", "Tag(\"a\", \"b\");\n((List<MessageView>)Request.Messages).Clear();", 2, 2, "mutable" },
+        { "as of a view to IList", "Tag(\"a\", \"b\");\nvar l = Request.Messages as IList<MessageView>;", 2, 9, "mutable" },
+        { "pattern of a view to Dictionary", "Tag(\"a\", \"b\");\nif (Profile.Settings is Dictionary<string, string> d) d[\"x\"] = \"y\";", 2, 25, "mutable" },
+        { "cast via object to array", "Tag(\"a\", \"b\");\nvar a = (MessageView[])(object)Request.Messages;", 2, 9, "mutable" },
         { "script class reaching out", "Tag(\"a\", \"b\");\nclass S : System.IO.StringReader { public S() : base(\"\") { } }", 2, 11, "System.IO" },
     };
 
@@ -78,6 +82,20 @@ public sealed class ScriptAllowlistTests
     }
 
     [Fact]
+    public void Compile_ShippedRules_AllCompile()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "shipped-policies", "rules");
+        var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.csx") : [];
+        var compiler = new ScriptRuleCompiler();
+        foreach (var file in files)
+        {
+            var rule = ScriptTestKit.Rule(Path.GetFileNameWithoutExtension(file)) with { Path = "rules/" + Path.GetFileName(file) };
+            var result = compiler.Compile(rule, File.ReadAllText(file));
+            Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        }
+    }
+
+    [Fact]
     public void Compile_AllowedApis_Compile()
     {
         const string code = """
@@ -97,6 +115,8 @@ public sealed class ScriptAllowlistTests
             var note = new Note("n", $"total={Twice(total)} {a}{b} at {Now:O} {DateTime.UtcNow.Year}");
             if (Response is null) Tag("words", words.Count.ToString());
             Log.Info(note.Text);
+            object o = note.Text;
+            if (o is string str && Request.Messages.ToList() is { Count: > 0 } mine) { mine.RemoveAt(0); Tag("s", str + mine.Count); }
             """;
         ScriptTestKit.CompileOk(code, ScriptTestKit.Rule("allowed"), new ScriptRuleCompiler());
     }

@@ -89,7 +89,8 @@ public sealed class ScriptCacheTests(ITestOutputHelper output)
     [Fact]
     public void Reload_ManyChangedVersions_LoadContextsAndMemoryStayFlat()
     {
-        const int versions = 200;
+        // GW_SCRIPT_CHURN=1000 for a longer measurement (the bench/ load test does 1,000 reloads through the whole store).
+        var versions = int.TryParse(Environment.GetEnvironmentVariable("GW_SCRIPT_CHURN"), out var n) && n >= 100 ? n : 200;
         var compiler = new ScriptRuleCompiler();
         var rule = ScriptTestKit.Rule("churn");
         var snapshots = new Queue<ScriptAssemblyHandle>(); // the two latest "snapshots" keep their handle, as a store would
@@ -107,6 +108,7 @@ public sealed class ScriptCacheTests(ITestOutputHelper output)
             snapshots.Enqueue(result.Handle!);
             if (snapshots.Count > 2) snapshots.Dequeue();
             if (i == 49) afterWarmup = SettledMemory();
+            if (i % 100 == 99) output.WriteLine($"after {i + 1}: {SettledMemory() / 1024.0 / 1024:0.0} MB managed, {compiler.LiveAssemblies} live");
         }
         var afterAll = SettledMemory();
         var liveContexts = AssemblyLoadContext.All.Count(c => c.Name?.StartsWith("rule:churn:", StringComparison.Ordinal) == true);

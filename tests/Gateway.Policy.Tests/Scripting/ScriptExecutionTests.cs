@@ -5,7 +5,7 @@ using Gateway.Policy.Scripting;
 namespace Gateway.Policy.Tests.Scripting;
 
 /// <summary>Running compiled rules: actions land, failures and overruns surface as rule exceptions within the budget.</summary>
-public sealed class ScriptExecutionTests
+public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void Apply_GoodRule_RoutesReplacesAddsNoteAndTags()
@@ -122,6 +122,25 @@ public sealed class ScriptExecutionTests
             Assert.Equal("message " + i, context.Tags["echo"]);
             Assert.Equal(ScriptTestKit.Opus, context.Request.Model);
         });
+    }
+
+    [Fact]
+    public void Apply_TypicalRule_OverheadIsSmall()
+    {
+        var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("refactor-to-opus.csx"), ScriptTestKit.Rule("overhead", budgetMs: 2000));
+        var empty = ScriptTestKit.CompileOk("Tag(\"x\", \"y\");", ScriptTestKit.Rule("empty", budgetMs: 2000));
+        for (var i = 0; i < 50; i++) ScriptTestKit.Run(step, ScriptTestKit.Context());
+
+        const int runs = 2000;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < runs; i++) ScriptTestKit.Run(empty, ScriptTestKit.Context());
+        var emptyUs = watch.Elapsed.TotalMicroseconds / runs;
+        watch.Restart();
+        for (var i = 0; i < runs; i++) ScriptTestKit.Run(step, ScriptTestKit.Context());
+        var typicalUs = watch.Elapsed.TotalMicroseconds / runs;
+
+        output.WriteLine($"per run (incl. context setup): one-tag rule {emptyUs:0} us, refactor-to-opus rule {typicalUs:0} us");
+        Assert.True(emptyUs < 5000, $"{emptyUs} us per run");
     }
 
     [Fact]
