@@ -7,6 +7,15 @@ using Gateway.Host.Demo;
 using Gateway.Host.Endpoints;
 using Gateway.Host.Observability;
 using Gateway.Host.Security;
+using Gateway.Host.Admin;
+using Gateway.Host.Policies;
+using Gateway.Policy.BuiltIn;
+using Gateway.Policy.Configuration;
+using Gateway.Policy.Engine;
+using Gateway.Policy.Reload;
+using Gateway.Policy.Scripting;
+using Gateway.Policy.Snapshots;
+using Gateway.Policy.Tokens;
 using Serilog;
 
 namespace Gateway.Host;
@@ -50,11 +59,10 @@ public static class GatewayApp
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(catalogue);
-        services.AddSingleton(new ModelResolver(
-            catalogue,
-            options.DefaultModel ?? catalogue.DefaultModel,
-            options.OpusModel ?? catalogue.OpusModel,
-            catalogue.Aliases));
+        var defaultModel = options.DefaultModel ?? catalogue.DefaultModel;
+        var opusModel = options.OpusModel ?? catalogue.OpusModel;
+        services.AddSingleton(new ModelResolver(catalogue, defaultModel, opusModel, catalogue.Aliases));
+        AddPolicies(services, builder.Configuration, options, catalogue, defaultModel, opusModel);
         services.AddSingleton<IThinkingStore>(new InMemoryThinkingStore());
         services.AddSingleton(new TranslationOptions(options.DefaultMaxTokens));
         services.AddSingleton<ChatToMessagesRequestTranslator>();
@@ -67,17 +75,33 @@ public static class GatewayApp
 
         var app = builder.Build();
         if (demo is not null) DemoBanner.Announce(app.Logger, demo.BaseUrl);
+        var policyStore = app.Services.GetRequiredService<PolicyStore>(); // first load now: invalid policies stop start-up
 
         app.UseGatewayErrorHandling();
         app.Use((http, next) =>
         {
             http.Response.Headers["X-Gateway"] = $"claude-gateway/{Version}";
+            http.Response.Headers["X-Policy-Version"] = policyStore.Current.Version;
             if (demo is not null) http.Response.Headers["X-Upstream"] = "demo-simulator";
             return next(http);
         });
         GatewayLogging.UseRequestSummary(app);
         MapEndpoints(app, demo is not null);
+        if (options.AdminApiKey is { } adminKey) AdminEndpoints.Map(app, adminKey);
         return app;
+    }
+
+    /// <summary>The policy layer: snapshot builder (with the one script compiler and session store of the process), store, engine, reload triggers.</summary>
+    private static void AddPolicies(IServiceCollection services, IConfiguration config, GatewayOptions options, ModelCatalogue catalogue, string defaultModel, string opusModel)
+    {
+        var environment = SeedOverrides.Variables.ToDictionary(v => v, v => config[v], StringComparer.Ordinal);
+        services.AddSingleton(new ScriptRuleCompiler());
+        services.AddSingleton(sp => new PolicySnapshotBuilder(sp.GetRequiredService<ScriptRuleCompiler>(), new BuiltInStepOptions()));
+        services.AddSingleton(sp => new PolicyStore(sp.GetRequiredService<PolicySnapshotBuilder>(), options.PolicyDirectory,
+            environment, TimeProvider.System, sp.GetRequiredService<ILogger<PolicyStore>>()));
+        services.AddSingleton(sp => new PolicyEngine(catalogue, defaultModel, opusModel, TiktokenEstimator.Instance, sp.GetRequiredService<ILogger<PolicyEngine>>()));
+        services.AddHostedService(sp => new PolicyReloadTriggers(sp.GetRequiredService<PolicyStore>(),
+            TimeSpan.FromMilliseconds(options.PolicyPollMilliseconds), sp.GetRequiredService<ILogger<PolicyReloadTriggers>>()));
     }
 
     private static void MapEndpoints(WebApplication app, bool demo)

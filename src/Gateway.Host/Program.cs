@@ -1,5 +1,9 @@
 using Gateway.Host;
+using Gateway.Host.Cli;
 using Serilog;
+
+// The same binary is the policy CLI: `policy check|explain|test` runs and exits without starting the server.
+if (PolicyCli.IsPolicyCommand(args)) return PolicyCli.Run(args, Console.Out, Console.Error);
 
 // Bootstrap logger first, so a failing start-up (bad configuration) is reported clearly before the host exists.
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
@@ -10,6 +14,11 @@ try
     return 0;
 }
 catch (InvalidOperationException ex) when (ex.Message.StartsWith("Invalid configuration", StringComparison.Ordinal))
+{
+    Log.Fatal("{Message}", ex.Message);
+    return 2;
+}
+catch (Gateway.Policy.Reload.PolicyLoadException ex)
 {
     Log.Fatal("{Message}", ex.Message);
     return 2;

@@ -39,8 +39,17 @@ public sealed record GatewayOptions
     /// <summary><c>MAX_REQUEST_BODY_MB</c>: larger request bodies are answered 413.</summary>
     public int MaxRequestBodyMegabytes { get; init; } = 32;
 
-    /// <summary><c>POLICY_DIR</c>: where <c>models.yaml</c> (and, with the policy layer, the policies) live.</summary>
+    /// <summary><c>POLICY_DIR</c>: the policy directory (profiles, rules, tests, <c>models.yaml</c>); located by <see cref="Policies.PolicyDirectoryLocator"/> when unset.</summary>
     public string PolicyDirectory { get; init; } = "policies";
+
+    /// <summary><c>POLICY_POLL_MS</c>: how often the policy directory is fingerprinted for changes file events missed.</summary>
+    public int PolicyPollMilliseconds { get; init; } = 1000;
+
+    /// <summary><c>ADMIN_API_KEY</c>: opens <c>/admin/*</c>; unset: admin endpoints answer 404.</summary>
+    public string? AdminApiKey { get; init; }
+
+    /// <summary><c>ENABLE_OPUS_ROUTING</c>: the default profile's Sonnet/Opus routing heuristics (policy override).</summary>
+    public bool? EnableOpusRouting { get; init; }
 
     /// <summary><c>REDIS_URL</c>: shared state (used by the cache and limits layers; unset: in-memory).</summary>
     public string? RedisUrl { get; init; }

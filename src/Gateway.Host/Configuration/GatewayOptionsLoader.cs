@@ -25,7 +25,10 @@ public static class GatewayOptionsLoader
             DefaultMaxTokens = Int(config, "DEFAULT_MAX_TOKENS", 4096, 1, 1_000_000, errors),
             UpstreamTimeoutSeconds = Int(config, "UPSTREAM_TIMEOUT_SECONDS", 300, 1, 3600, errors),
             MaxRequestBodyMegabytes = Int(config, "MAX_REQUEST_BODY_MB", 32, 1, 1024, errors),
-            PolicyDirectory = Text(config, "POLICY_DIR") ?? Path.Combine(AppContext.BaseDirectory, "policies"),
+            PolicyDirectory = Policies.PolicyDirectoryLocator.Locate(Text(config, "POLICY_DIR"), environment.ContentRootPath),
+            PolicyPollMilliseconds = Int(config, "POLICY_POLL_MS", 1000, 100, 600_000, errors),
+            AdminApiKey = Text(config, "ADMIN_API_KEY"),
+            EnableOpusRouting = Text(config, "ENABLE_OPUS_ROUTING") is null ? null : Flag(config, "ENABLE_OPUS_ROUTING", true, errors),
             RedisUrl = Text(config, "REDIS_URL"),
             CacheTtlSeconds = Int(config, "CACHE_TTL_SECONDS", 1800, 0, 30 * 86400, errors),
             StripIdeBoilerplate = Flag(config, "STRIP_IDE_BOILERPLATE", true, errors),
@@ -33,6 +36,9 @@ public static class GatewayOptionsLoader
             EnableToolResultDedup = Flag(config, "ENABLE_TOOL_RESULT_DEDUP", true, errors),
             EnforceDiffFirst = Flag(config, "ENFORCE_DIFF_FIRST", false, errors),
         };
+
+        if (options.AdminApiKey is { } admin && options.GatewayApiKeys.Contains(admin, StringComparer.Ordinal))
+            errors.Add("ADMIN_API_KEY must differ from every GATEWAY_API_KEY: a gateway key must never open the admin endpoints.");
 
         if (environment.IsProduction())
         {

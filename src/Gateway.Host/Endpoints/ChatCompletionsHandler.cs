@@ -2,13 +2,16 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Gateway.Core.Errors;
-using Gateway.Core.Models;
 using Gateway.Core.Protocol.Anthropic;
 using Gateway.Core.Protocol.OpenAi;
 using Gateway.Core.Streaming;
 using Gateway.Core.Translation;
 using Gateway.Core.Upstream;
 using Gateway.Host.Observability;
+using Gateway.Host.Security;
+using Gateway.Policy.Abstractions;
+using Gateway.Policy.Engine;
+using Gateway.Policy.Reload;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Host.Endpoints;
@@ -17,14 +20,17 @@ namespace Gateway.Host.Endpoints;
 /// Drives one <c>POST /v1/chat/completions</c> request. The steps, marked in the body:
 /// 1. read the body (bounded; 413 when too large);
 /// 2. parse the OpenAI request (400 on malformed JSON or wrong types);
-/// 3. resolve the model (requested, alias or default) and say why in <c>X-Model-Source</c>;
+/// 3. apply the policy layer on the snapshot captured once for this request: select the profile, resolve the model,
+///    run the profile's request pipeline (strip, cap, route, diff-first, script rules); say why in <c>X-Model-Source</c>;
 /// 4. translate to an Anthropic Messages request, recording every adjustment;
 /// 5. send upstream, returning when headers arrive (504 on first-byte timeout, cancelled when the client leaves);
 /// 6. map an upstream error to OpenAI's error shape;
-/// 7. translate the answer: one JSON document, or the SSE stream event by event without buffering.
+/// 7. translate the answer: one JSON document, or the SSE stream event by event without buffering;
+/// 8. let the profile's response rules observe the answer.
 /// </summary>
 public sealed class ChatCompletionsHandler(
-    ModelResolver models,
+    PolicyStore policies,
+    PolicyEngine policyEngine,
     ChatToMessagesRequestTranslator requestTranslator,
     MessagesToChatResponseTranslator responseTranslator,
     IThinkingStore thinking,
@@ -46,22 +52,28 @@ public sealed class ChatCompletionsHandler(
             // 2. Parse.
             var request = ChatCompletionRequestParser.Parse(body.WrittenSpan);
 
-            // 3. Resolve the model.
-            var resolution = models.Resolve(request.Model);
+            // 3. Policy.
+            ctx.ErrorStage = "policy";
             ctx.RequestedModel = request.Model;
-            ctx.Model = resolution.Model;
-            ctx.ModelSource = resolution.Source;
-            http.Response.Headers["X-Model-Source"] = resolution.Source;
+            var shaped = ApplyPolicy(http, ctx, request);
+            if (shaped.Rejection is not null)
+                throw new GatewayException(403, OpenAiErrorTypes.Permission, shaped.Rejection, code: "profile_not_allowed");
+            if (shaped.FailedClosed)
+                throw new GatewayException(500, "policy_error",
+                    $"Policy rule '{shaped.Report!.FailedStepId}' failed and profile '{shaped.Profile.Name}' is fail-closed.", code: "policy_rule_failed");
+            ctx.Model = shaped.Model;
+            ctx.ModelSource = shaped.ModelSource;
+            http.Response.Headers["X-Model-Source"] = shaped.ModelSource;
 
             // 4. Translate.
             ctx.ErrorStage = "translate";
-            var translation = requestTranslator.Translate(request, resolution.Model);
+            var translation = requestTranslator.Translate(request, shaped.Model);
             ctx.Stream = translation.Request.Stream == true;
             ctx.Adjustments = translation.Adjustments;
             if (translation.Adjustments.Count > 0)
             {
                 http.Response.Headers["X-Gateway-Adjustments"] = HeaderSafe(string.Join("; ", translation.Adjustments));
-                log.LogInformation("Request adjusted for {Model}: {Adjustments}", resolution.Model, translation.Adjustments);
+                log.LogInformation("Request adjusted for {Model}: {Adjustments}", shaped.Model, translation.Adjustments);
             }
             var upstreamBody = JsonSerializer.SerializeToUtf8Bytes(translation.Request, AnthropicRequestJsonContext.Default.MessagesRequest);
 
@@ -80,9 +92,14 @@ public sealed class ChatCompletionsHandler(
             }
 
             // 7. Translate the answer.
-            if (ctx.Stream) await StreamAsync(http, ctx, response, translation.Shaping, ct);
-            else await RespondAsync(http, ctx, response, translation.Shaping, ct);
+            var folded = ctx.Stream
+                ? await StreamAsync(http, ctx, response, translation.Shaping, ct)
+                : await RespondAsync(http, ctx, response, translation.Shaping, ct);
             if (ctx.ErrorType is null) ctx.ErrorStage = null;
+
+            // 8. Response rules.
+            if (policyEngine.ObserveResponse(shaped, folded) is not null && shaped.Context is { } policyContext)
+                ctx.PolicyTags = new Dictionary<string, string>(policyContext.Tags);
         }
         catch (GatewayException error)
         {
@@ -102,7 +119,22 @@ public sealed class ChatCompletionsHandler(
         }
     }
 
-    private async Task RespondAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, CancellationToken ct)
+    private ShapedRequest ApplyPolicy(HttpContext http, GatewayRequestContext ctx, ChatCompletionRequest request)
+    {
+        var snapshot = policies.Current; // read once: a reload mid-request does not change this request
+        var shaped = policyEngine.ShapeRequest(snapshot, new PolicyRequestInput(request, ctx.KeySha256, SafeHeaders.From(http.Request.Headers), DateTimeOffset.UtcNow));
+        ctx.Profile = shaped.Profile.Name;
+        ctx.PolicyVersion = snapshot.Version;
+        ctx.PolicyChanges = shaped.ChangeSummary;
+        ctx.TokensBeforePolicy = shaped.TokensBefore;
+        ctx.TokensAfterPolicy = shaped.TokensAfter;
+        if (shaped.Context is { Tags.Count: > 0 } policyContext) ctx.PolicyTags = new Dictionary<string, string>(policyContext.Tags);
+        http.Response.Headers["X-Policy-Version"] = snapshot.Version;
+        http.Response.Headers["X-Profile"] = shaped.Profile.Name;
+        return shaped;
+    }
+
+    private async Task<ResponseView> RespondAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, CancellationToken ct)
     {
         var bytes = await response.ReadBodyAsBytesAsync(ct);
         MessagesResponse? message;
@@ -123,9 +155,13 @@ public sealed class ChatCompletionsHandler(
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(http.Response.Body, completion, OpenAiResponseJsonContext.Default.ChatCompletionResponse, ct);
+        var answer = completion.Choices.FirstOrDefault()?.Message;
+        return new ResponseView(completion.Model, ctx.FinishReason, answer?.Content ?? "",
+            answer?.ToolCalls?.Select(c => c.Function.Name).ToList() ?? [],
+            ctx.Usage.PromptTokens, ctx.Usage.OutputTokens, ctx.Usage.CacheReadInputTokens);
     }
 
-    private async Task StreamAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, CancellationToken ct)
+    private async Task<ResponseView> StreamAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, CancellationToken ct)
     {
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream; charset=utf-8";
@@ -150,6 +186,8 @@ public sealed class ChatCompletionsHandler(
             // The translator already told the client in-band (an error payload, then [DONE]); the log line says so.
             ctx.ErrorType = error.Code ?? error.Type;
         }
+        // The stream's text went to the client event by event and was not kept: stream rules see usage and finish reason.
+        return new ResponseView(shaping.ResponseModel, outcome.FinishReason, "", [], outcome.Usage.PromptTokens, outcome.Usage.OutputTokens, outcome.Usage.CacheReadInputTokens);
     }
 
     /// <summary>Reads the whole request body into a pooled buffer; Kestrel enforces the size limit while we read.</summary>

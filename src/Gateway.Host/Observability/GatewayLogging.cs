@@ -12,7 +12,7 @@ namespace Gateway.Host.Observability;
 public static class GatewayLogging
 {
     public const string SummaryTemplate =
-        "{RequestMethod} {RequestPath} {StatusCode} in {Elapsed:0.0} ms: model {Model} ({ModelSource}) stream {Stream} tokens in {InputTokens} out {OutputTokens} cache r/w {CacheReadTokens}/{CacheWriteTokens}";
+        "{RequestMethod} {RequestPath} {StatusCode} in {Elapsed:0.0} ms: profile {Profile} model {Model} ({ModelSource}) stream {Stream} tokens in {InputTokens} out {OutputTokens} cache r/w {CacheReadTokens}/{CacheWriteTokens}";
 
     public static void Configure(WebApplicationBuilder builder, Action<LoggerConfiguration>? extra)
     {
@@ -66,6 +66,11 @@ public static class GatewayLogging
                 diag.Set("ErrorStage", ctx?.ErrorStage);
                 diag.Set("ErrorType", ctx?.ErrorType);
                 if (ctx?.Adjustments.Count > 0) diag.Set("Adjustments", ctx.Adjustments);
+                diag.Set("PolicyVersion", ctx?.PolicyVersion);
+                if (ctx?.PolicyChanges.Count > 0) diag.Set("PolicyChanges", ctx.PolicyChanges);
+                if (ctx?.TokensBeforePolicy is { } before) diag.Set("TokensBeforePolicy", before);
+                if (ctx?.TokensAfterPolicy is { } after) diag.Set("TokensAfterPolicy", after);
+                if (ctx?.PolicyTags is { Count: > 0 } tags) diag.Set("PolicyTags", tags, destructureObjects: true);
             };
         });
 }

@@ -16,8 +16,24 @@ public sealed class GatewayRequestContext
     /// <summary>A non-secret id of the gateway key used (first 12 hex chars of its SHA-256), or <c>anonymous</c>.</summary>
     public string KeyId { get; set; } = "anonymous";
 
-    /// <summary>The policy profile in force (the core alone always uses <c>default</c>).</summary>
+    /// <summary>Hex SHA-256 of the gateway key (how policy profiles bind keys); never logged.</summary>
+    public string? KeySha256 { get; set; }
+
+    /// <summary>The policy profile in force.</summary>
     public string Profile { get; set; } = "default";
+
+    /// <summary>The policy snapshot version the request ran with (<c>X-Policy-Version</c>).</summary>
+    public string? PolicyVersion { get; set; }
+
+    /// <summary>Steps that changed the request, as <c>step:tokensBefore-&gt;tokensAfter</c>.</summary>
+    public IReadOnlyList<string> PolicyChanges { get; set; } = [];
+
+    /// <summary>Estimated input tokens before and after the policy pipeline.</summary>
+    public int? TokensBeforePolicy { get; set; }
+    public int? TokensAfterPolicy { get; set; }
+
+    /// <summary>Tags set by policy rules.</summary>
+    public IReadOnlyDictionary<string, string>? PolicyTags { get; set; }
 
     public string? RequestedModel { get; set; }
     public string? Model { get; set; }

@@ -38,9 +38,10 @@ public sealed class ClientAccessFilter(GatewayOptions options, GatewayKeySet key
             var presented = PresentedKey(http.Request.Headers);
             if (presented is null)
                 return await Deny(http, ctx, 401, OpenAiErrorTypes.Authentication, "Missing API key. Send it as 'Authorization: Bearer <key>', 'X-API-Key' or 'api-key'.", "missing_api_key");
-            if (!keys.TryMatch(presented, out var keyId))
+            if (!keys.TryMatch(presented, out var keySha256, out var keyId))
                 return await Deny(http, ctx, 401, OpenAiErrorTypes.Authentication, "Incorrect API key provided.", "invalid_api_key");
             ctx.KeyId = keyId;
+            ctx.KeySha256 = keySha256;
         }
 
         return await next(invocation);

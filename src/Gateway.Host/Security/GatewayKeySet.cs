@@ -16,16 +16,23 @@ public sealed class GatewayKeySet
 
     public bool IsEmpty => _digests.Length == 0;
 
-    /// <summary>True and a non-secret key id (first 12 hex chars of the digest) when <paramref name="presented"/> is one of the keys.</summary>
-    public bool TryMatch(string presented, out string keyId)
+    /// <summary>
+    /// True when <paramref name="presented"/> is one of the keys, with its SHA-256 (hex; what policy profiles bind keys by)
+    /// and a short non-secret key id for logs (the first 12 hex chars).
+    /// </summary>
+    public bool TryMatch(string presented, out string keySha256, out string keyId)
     {
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
         var matched = false;
         foreach (var candidate in _digests)
             matched |= CryptographicOperations.FixedTimeEquals(candidate, digest); // no early exit: every key is compared
-        keyId = matched ? Convert.ToHexStringLower(digest)[..12] : "";
+        keySha256 = matched ? Convert.ToHexStringLower(digest) : "";
+        keyId = matched ? keySha256[..12] : "";
         return matched;
     }
+
+    /// <summary>True when <paramref name="secret"/> equals one of the keys.</summary>
+    public bool Contains(string secret) => TryMatch(secret, out _, out _);
 
     /// <summary>Constant-time equality of two secrets of any length.</summary>
     public static bool SecretEquals(string presented, string expected) =>

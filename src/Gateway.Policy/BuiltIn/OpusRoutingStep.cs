@@ -11,7 +11,7 @@ namespace Gateway.Policy.BuiltIn;
 /// <c>route_model</c>: Sonnet/Opus routing, sticky per session. In order, the first that applies decides:
 /// <list type="number">
 /// <item><b>Explicit marker</b> (<see cref="RoutingConfig.OpusMarkers"/>, case-insensitive, in the latest user message): route to the
-///   profile's Opus (<c>routed:opus-marker</c>). An explicit ask overrides stickiness.</item>
+///   profile's Opus (<c>routed:opus-heuristics:marker</c>). An explicit ask overrides stickiness.</item>
 /// <item><b>Explicit model</b>: when the request already goes to another model than the profile default (the client named Opus, by
 ///   alias or id, or pinned some other model), the step leaves it alone.</item>
 /// <item><b>Sticky</b> (<see cref="RoutingConfig.Sticky"/>, a session id known): while the client keeps sending the same model name,
@@ -56,7 +56,7 @@ public sealed class OpusRoutingStep : BuiltInStep, IRequestStageObserver
         // 1. Explicit marker.
         if (opusAllowed && _config.OpusMarkers.Any(m => m.Length > 0 && latest.Contains(m, StringComparison.OrdinalIgnoreCase)))
         {
-            context.RouteTo(profile.OpusModel, "opus-marker");
+            context.RouteTo(profile.OpusModel, "opus-heuristics:marker");
             return;
         }
 

@@ -25,7 +25,7 @@ public class OpusRoutingStepTests
     public static TheoryData<string, string, string?> Cases => new()
     {
         // name, latest user text, expected model source (null: not routed)
-        { "marker", "please [OPUS] think hard", "routed:opus-marker" },
+        { "marker", "please [OPUS] think hard", "routed:opus-heuristics:marker" },
         { "hard task", "What architecture should we use?", "routed:opus-heuristics:hard-task" },
         { "debug", "help me debug this crash", "routed:opus-heuristics:hard-task" },
         { "many files", Files(5), "routed:opus-heuristics:many-files" },
@@ -92,7 +92,7 @@ public class OpusRoutingStepTests
         // ... unless the user asks explicitly.
         var (r6, _, c6) = Run(profile, new Chat().User("hello").Assistant("hi").User("[opus] now the architecture").Json, sessionId: "sess-3");
         Assert.Equal(Opus, r6.Model);
-        Assert.Equal("routed:opus-marker", c6.Request.ModelSource);
+        Assert.Equal("routed:opus-heuristics:marker", c6.Request.ModelSource);
         Assert.True(options.SessionStore.TryGet("default\nsess-3", out var remembered));
         Assert.Equal(Opus, remembered.Model);
     }
@@ -101,7 +101,7 @@ public class OpusRoutingStepTests
     public void A_new_model_name_from_the_client_ends_stickiness()
     {
         var options = FreshOptions();
-        options.SessionStore.Set("default\ns", new SessionModel(Opus, "gpt-4o", "routed:opus-marker"));
+        options.SessionStore.Set("default\ns", new SessionModel(Opus, "gpt-4o", "routed:opus-heuristics:marker"));
         var profile = Compile(Profile(), options);
         var (same, _, _) = Run(profile, new Chat().Model("gpt-4o").User("easy").Json, sessionId: "s");
         Assert.Equal(Opus, same.Model);

@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+using Gateway.Core.Models;
+using Gateway.Core.Protocol.OpenAi;
+using Gateway.Policy.Abstractions;
+using Gateway.Policy.Configuration;
+using Gateway.Policy.Pipeline;
+using Gateway.Policy.Profiles;
+using Gateway.Policy.Sessions;
+using Gateway.Policy.Snapshots;
+using Gateway.Policy.Views;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Policy.Engine;
+
+/// <summary>Who sent a request and what, as the policy layer may see it: never credentials.</summary>
+/// <param name="Request">The parsed OpenAI request; shaped in place.</param>
+/// <param name="KeySha256">Hex SHA-256 of the gateway key used, or null when unauthenticated.</param>
+/// <param name="Headers">Request headers without credentials (case-insensitive names).</param>
+/// <param name="Now">Arrival time.</param>
+public sealed record PolicyRequestInput(ChatCompletionRequest Request, string? KeySha256, IReadOnlyDictionary<string, string> Headers, DateTimeOffset Now)
+{
+    /// <summary>Use this profile without selection (<c>policy explain --profile</c>, policy test cases); null: select.</summary>
+    public string? ForceProfile { get; init; }
+}
+
+/// <summary>What the policy layer made of one request.</summary>
+public sealed record ShapedRequest(
+    PolicySnapshot Snapshot,
+    CompiledProfile Profile,
+    string ProfileReason,
+    string? Rejection,
+    string Model,
+    string ModelSource,
+    PolicyContext? Context,
+    PipelineReport? Report,
+    int TokensBefore,
+    int TokensAfter)
+{
+    /// <summary>A fail-closed profile's step failed: the request must not go upstream.</summary>
+    public bool FailedClosed => Report?.Failed == true;
+
+    /// <summary>Step ids that changed the request, with estimated tokens before and after: for the request log.</summary>
+    public IReadOnlyList<string> ChangeSummary =>
+        Report?.Steps.Where(s => s.Status == StepStatus.Applied).Select(s => $"{s.Id}:{s.TokensBefore}->{s.TokensAfter}").ToList() ?? [];
+}
+
+/// <summary>
+/// The policy layer's one entry point for the host, per request:
+/// 1. select the profile (key hash, header, model prefix) from the snapshot the caller captured;
+/// 2. resolve the model with the profile's models (its aliases, default, Opus and allowed list) over the catalogue;
+/// 3. map the request to the rules' view, run the profile's request pipeline, write the result back into the request;
+/// 4. after the answer, run the response pipeline on the folded response.
+/// Thread-safe; per-request state lives in the returned <see cref="ShapedRequest"/>.
+/// </summary>
+public sealed class PolicyEngine(ModelCatalogue catalogue, string defaultModel, string opusModel, ITokenEstimator tokens, ILogger log)
+{
+    private readonly ConditionalWeakTable<CompiledProfile, ModelResolver> _resolvers = new();
+
+    public string DefaultModel => defaultModel;
+    public string OpusModel => opusModel;
+
+    public ShapedRequest ShapeRequest(PolicySnapshot snapshot, PolicyRequestInput input)
+    {
+        var request = input.Request;
+
+        // 1. Profile.
+        var selection = input.ForceProfile is { } forced
+            ? new ProfileSelection(forced, request.Model, "forced", snapshot.Find(forced) is null ? $"no profile named '{forced}'" : null)
+            : ProfileSelector.Select(snapshot.Profiles.Select(p => p.Config).ToList(), input.KeySha256, input.Headers, request.Model);
+        var profile = snapshot.Find(selection.ProfileName) ?? snapshot.Default;
+        if (selection.Rejection is not null)
+            return new ShapedRequest(snapshot, profile, selection.Reason, selection.Rejection, "", "", null, null, 0, 0);
+
+        // 2. Model.
+        var requested = selection.ModelWithoutPrefix ?? request.Model;
+        var (model, source) = ResolveModel(profile, requested);
+
+        // 3. Request pipeline.
+        var config = profile.Config;
+        var sessionId = SessionIds.Resolve(request, input.Headers, config.Routing.SessionHeader, input.KeySha256);
+        var view = RequestViewMapper.ToView(request, model, source, input.Headers, sessionId);
+        var tokensBefore = Estimate(view);
+        var profileView = new ProfileView(config.Name, ProfileDefault(config), ProfileOpus(config), config.Routing.OpusAllowed,
+            config.Models.Allowed, config.Settings);
+        PolicyContext? context = null;
+        context = new PolicyContext(view, profileView, tokens, new LoggerPolicyLog(log, () => context?.CurrentRuleId ?? ""), input.Now);
+        var report = PolicyPipeline.RunRequest(profile, context, snapshot.Health, log);
+        if (!report.Failed) RequestViewMapper.ApplyTo(view, request);
+        var tokensAfter = report.Failed ? tokensBefore : Estimate(view);
+        return new ShapedRequest(snapshot, profile, selection.Reason, null, view.Model, view.ModelSource, context, report, tokensBefore, tokensAfter);
+    }
+
+    /// <summary>Runs the profile's response stage (observe, tag). Never throws: failures are fail-open and logged.</summary>
+    public PipelineReport? ObserveResponse(ShapedRequest shaped, ResponseView response)
+    {
+        if (shaped.Context is null || shaped.Profile.ResponseSteps.Count == 0) return null;
+        try
+        {
+            return PolicyPipeline.RunResponse(shaped.Profile, shaped.Context, shaped.Snapshot.Health, log, response);
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "Response-stage policy failed for profile {Profile}", shaped.Profile.Name);
+            return null;
+        }
+    }
+
+    private string ProfileDefault(ProfileConfig config) => config.Models.Default ?? defaultModel;
+    private string ProfileOpus(ProfileConfig config) => config.Models.Opus ?? opusModel;
+
+    /// <summary>The catalogue resolver with this profile's default, Opus and aliases; then the allowed list.</summary>
+    private (string Model, string Source) ResolveModel(CompiledProfile profile, string? requested)
+    {
+        var config = profile.Config;
+        var resolver = _resolvers.GetValue(profile, p =>
+        {
+            var aliases = new Dictionary<string, string>(catalogue.Aliases, StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, target) in p.Config.Models.Aliases) aliases[name] = target;
+            return new ModelResolver(catalogue, ProfileDefault(p.Config), ProfileOpus(p.Config), aliases);
+        });
+        var resolution = resolver.Resolve(requested);
+        if (config.Models.Allowed.Count > 0 && !config.Models.Allowed.Contains(resolution.Model, StringComparer.OrdinalIgnoreCase))
+            return (ProfileDefault(config), "profile-default");
+        return (resolution.Model, resolution.Source);
+    }
+
+    private int Estimate(RequestView view)
+    {
+        var total = 0;
+        foreach (var block in view.AllBlocks) total += tokens.Count(block.Text);
+        foreach (var note in view.SystemNotes) total += tokens.Count(note.Text);
+        foreach (var tool in view.Tools) total += tokens.Count(tool.Name) + tokens.Count(tool.Description ?? "") + tokens.Count(tool.ParametersJson);
+        return total;
+    }
+}
