@@ -74,7 +74,7 @@ public sealed class ScriptRuleCompiler
         PruneDeadEntries();
 
         // 2. Compilation.
-        var script = CSharpScript.Create(code, ScriptReferences.Options(rule.Path, _options.Optimize), typeof(RuleGlobals));
+        var script = CSharpScript.Create(code, ScriptReferences.Options(rule.Path, _options.Optimize), typeof(RuleGlobals), ScriptReferences.UnusedLoader);
         var compilation = script.GetCompilation();
         var tree = compilation.SyntaxTrees.Single();
 

@@ -112,12 +112,14 @@ public sealed class ScriptCacheTests(ITestOutputHelper output)
         }
         var afterAll = SettledMemory();
         var liveContexts = AssemblyLoadContext.All.Count(c => c.Name?.StartsWith("rule:churn:", StringComparison.Ordinal) == true);
+        var allContexts = AssemblyLoadContext.All.Count();
 
         compileTimes.Sort();
         output.WriteLine($"{versions} versions in {watch.Elapsed.TotalSeconds:0.0} s; compile p50 {compileTimes[versions / 2]:0} ms, p95 {compileTimes[versions * 95 / 100]:0} ms, first {compileTimes.Max():0} ms max");
-        output.WriteLine($"managed memory after 50: {afterWarmup / 1024.0 / 1024:0.0} MB, after {versions}: {afterAll / 1024.0 / 1024:0.0} MB; live rule contexts: {liveContexts}; cache entries alive: {compiler.LiveAssemblies}");
+        output.WriteLine($"managed memory after 50: {afterWarmup / 1024.0 / 1024:0.0} MB, after {versions}: {afterAll / 1024.0 / 1024:0.0} MB; live rule contexts: {liveContexts} (all contexts: {allContexts}); cache entries alive: {compiler.LiveAssemblies}");
 
         Assert.InRange(liveContexts, 2, 6);
+        Assert.True(allContexts < 50, $"{allContexts} load contexts alive: something creates a context per compilation");
         Assert.InRange(compiler.LiveAssemblies, 2, 6);
         Assert.True(afterAll < afterWarmup * 1.15 + 4 * 1024 * 1024, $"memory grew from {afterWarmup} to {afterAll} bytes");
         GC.KeepAlive(snapshots);
