@@ -53,7 +53,17 @@ for project in tests/Gateway.*.Tests; do
   fi
 done
 
-# 4. End-to-end with real clients: the official openai npm package and the Continue CLI, against the published gateway.
+# 4. The shipped policies, checked the way operators check theirs: `policy check` and `policy test` on the published binary.
+step "policy check / policy test on the shipped policies"
+for verb in check test; do
+  if dotnet "$RUN_DIR/gateway/Gateway.Host.dll" policy "$verb" policies; then
+    passed=$((passed + 1)); echo "policy $verb: passed"
+  else
+    failed=$((failed + 1)); echo "policy $verb: FAILED"
+  fi
+done
+
+# 5. End-to-end with real clients: the official openai npm package and the Continue CLI, against the published gateway.
 step "node --test tests/e2e"
 export GATEWAY_DLL="$RUN_DIR/gateway/Gateway.Host.dll" SIMULATOR_DLL="$RUN_DIR/simulator/Gateway.Simulator.dll"
 node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$RUN_DIR/node.tap" \
