@@ -47,6 +47,8 @@ public sealed class MessagesRequestTool
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("description")] public string? Description { get; set; }
     [JsonPropertyName("input_schema")] public JsonElement InputSchema { get; set; }
+    /// <summary>Prompt-cache breakpoint at the end of this tool definition (null: omitted).</summary>
+    [JsonPropertyName("cache_control")] public MessagesRequestCacheControl? CacheControl { get; set; }
 }
 
 /// <summary><c>tool_choice</c>: type auto | any | tool | none; <c>name</c> with type tool.</summary>

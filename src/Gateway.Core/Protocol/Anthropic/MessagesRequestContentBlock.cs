@@ -32,6 +32,11 @@ public sealed class MessagesRequestContentBlock
     [JsonPropertyName("signature")] public string? Signature { get; set; }
     /// <summary>type redacted_thinking.</summary>
     [JsonPropertyName("data")] public string? Data { get; set; }
+    /// <summary>
+    /// Prompt-cache breakpoint: the prefix up to and including this block is cached. Not allowed on thinking and
+    /// redacted_thinking blocks. Null (the default) is omitted on the wire.
+    /// </summary>
+    [JsonPropertyName("cache_control")] public MessagesRequestCacheControl? CacheControl { get; set; }
 
     public static MessagesRequestContentBlock TextBlock(string text) => new() { Type = "text", Text = text };
 
@@ -51,4 +56,14 @@ public sealed class MessagesRequestImageSource
     [JsonPropertyName("media_type")] public string? MediaType { get; set; }
     [JsonPropertyName("data")] public string? Data { get; set; }
     [JsonPropertyName("url")] public string? Url { get; set; }
+}
+
+/// <summary><c>cache_control</c>: <c>{type: ephemeral, ttl?: 5m | 1h}</c> (ttl omitted: 5 minutes).</summary>
+public sealed class MessagesRequestCacheControl
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "ephemeral";
+    /// <summary><c>5m</c> or <c>1h</c>; null (omitted) means the default 5 minutes.</summary>
+    [JsonPropertyName("ttl")] public string? Ttl { get; set; }
+
+    public static MessagesRequestCacheControl Ephemeral(string? ttl = null) => new() { Ttl = ttl };
 }
