@@ -158,7 +158,8 @@ describe('Continue CLI agent session through the gateway', { timeout: 150_000 },
     const bodies = recorded.map((r) => JSON.parse(r.body));
     for (const b of bodies) {
       assert.equal(b.stream, true, 'cn streams every turn, and the gateway streams upstream');
-      assert.equal(b.model, MODEL);
+      // The catalogue resolves the undated alias to its snapshot id (same model, canonical name).
+      assert.ok(b.model === MODEL || b.model.startsWith(`${MODEL}-`), `model ${b.model} is ${MODEL} or its snapshot`);
       const names = (b.tools ?? []).map((tool) => tool.name);
       assert.ok(names.includes('List') && names.includes('Read'), `cn offered List and Read: ${names.join(',')}`);
     }
