@@ -131,6 +131,7 @@ public sealed class ChatCompletionsHandler(
         if (shaped.Context is { Tags.Count: > 0 } policyContext) ctx.PolicyTags = new Dictionary<string, string>(policyContext.Tags);
         http.Response.Headers["X-Policy-Version"] = snapshot.Version;
         http.Response.Headers["X-Profile"] = shaped.Profile.Name;
+        if (shaped.Rejection is null) http.Response.Headers["X-Reduction"] = ReductionHeader(shaped.TokensBefore, shaped.TokensAfter);
         return shaped;
     }
 
@@ -202,6 +203,13 @@ public sealed class ChatCompletionsHandler(
             if (result.IsCompleted) break;
         }
         return buffer;
+    }
+
+    /// <summary><c>X-Reduction: 71%; before=48210; after=13980</c>: estimated input tokens before and after the policy pipeline.</summary>
+    internal static string ReductionHeader(int before, int after)
+    {
+        var percent = before <= 0 ? 0 : (int)Math.Round(100.0 * (before - after) / before);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{percent}%; before={before}; after={after}");
     }
 
     /// <summary>Header values must be ASCII without control characters; adjustments come from model and client text.</summary>
