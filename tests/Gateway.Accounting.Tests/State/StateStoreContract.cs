@@ -1,0 +1,128 @@
+using System.Text;
+using Gateway.Accounting.Cache;
+using Gateway.Accounting.State;
+using Gateway.Accounting.Tests.Support;
+using Gateway.Policy.Economy;
+using Gateway.Policy.Sessions;
+
+namespace Gateway.Accounting.Tests.State;
+
+/// <summary>
+/// The contract every store keeps, run against Redis and against the in-memory twins: reads of absent keys miss, writes are read back,
+/// a write replaces, entries expire at their TTL, scopes do not leak. Keys are unique per test so the Redis server can be shared.
+/// </summary>
+public abstract class StateStoreContract
+{
+    protected abstract SharedState State { get; }
+
+    private static string Unique(string what) => $"{what}-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task ResponseStore_AbsentKey_Misses()
+    {
+        var r = await State.ResponseCacheStore.GetAsync(Unique("absent"));
+        Assert.Equal(CacheReadStatus.Miss, r.Status);
+        Assert.Null(r.Value);
+    }
+
+    [Fact]
+    public async Task ResponseStore_Set_ReadsBackBytes_AndReplaces()
+    {
+        var key = Unique("resp");
+        Assert.True(await State.ResponseCacheStore.SetAsync(key, "first é 😀"u8.ToArray(), TimeSpan.FromMinutes(1)));
+        var r = await State.ResponseCacheStore.GetAsync(key);
+        Assert.Equal(CacheReadStatus.Hit, r.Status);
+        Assert.Equal("first é 😀", Encoding.UTF8.GetString(r.Value!));
+
+        Assert.True(await State.ResponseCacheStore.SetAsync(key, "second"u8.ToArray(), TimeSpan.FromMinutes(1)));
+        Assert.Equal("second", Encoding.UTF8.GetString((await State.ResponseCacheStore.GetAsync(key)).Value!));
+    }
+
+    [Fact]
+    public async Task ResponseStore_Entry_ExpiresAtTtl()
+    {
+        var key = Unique("ttl");
+        Assert.True(await State.ResponseCacheStore.SetAsync(key, "x"u8.ToArray(), TimeSpan.FromMilliseconds(200)));
+        Assert.True(await Eventually.TrueAsync(
+            async () => (await State.ResponseCacheStore.GetAsync(key)).Status == CacheReadStatus.Miss, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task SessionStore_Set_ReadsBack_AndReplaces()
+    {
+        var key = Unique("default:d:abc");
+        Assert.False(State.SessionModels.TryGet(key, out _));
+        var first = new SessionModel("claude-sonnet-4-5", "gpt-4o", "alias");
+        State.SessionModels.Set(key, first);
+        // Redis writes are fire-and-forget; the store's read goes to Redis, so allow the write to land.
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(State.SessionModels.TryGet(key, out var m) && m == first), TimeSpan.FromSeconds(5)));
+
+        var second = new SessionModel("claude-opus-4-1", "opus", "routed:opus-heuristics:marker");
+        State.SessionModels.Set(key, second);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(State.SessionModels.TryGet(key, out var m) && m == second), TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task PrefixStore_Remember_IsSeen_InItsScopeOnly()
+    {
+        var scope = Unique("default:key");
+        var hash = Unique("sha");
+        Assert.False(await State.PrefixHashes.SeenAsync(scope, hash));
+        await State.PrefixHashes.RememberAsync(scope, hash, TimeSpan.FromMinutes(5));
+        Assert.True(await State.PrefixHashes.SeenAsync(scope, hash));
+        Assert.False(await State.PrefixHashes.SeenAsync(scope + "-other", hash));
+        Assert.False(await State.PrefixHashes.SeenAsync(scope, hash + "-other"));
+    }
+
+    [Fact]
+    public async Task PrefixStore_ShorterTtl_DoesNotShortenEntry()
+    {
+        var scope = Unique("s");
+        await State.PrefixHashes.RememberAsync(scope, "h", TimeSpan.FromHours(1));
+        await State.PrefixHashes.RememberAsync(scope, "h", TimeSpan.FromMilliseconds(1));
+        await Task.Delay(100);
+        Assert.True(await State.PrefixHashes.SeenAsync(scope, "h"));
+    }
+
+    [Fact]
+    public async Task PrefixStore_Entry_ExpiresAtTtl()
+    {
+        var scope = Unique("s");
+        await State.PrefixHashes.RememberAsync(scope, "h", TimeSpan.FromMilliseconds(200));
+        Assert.True(await Eventually.TrueAsync(async () => !await State.PrefixHashes.SeenAsync(scope, "h"), TimeSpan.FromSeconds(5)));
+    }
+}
+
+public sealed class InMemoryStateStoreTests : StateStoreContract
+{
+    protected override SharedState State { get; } = SharedState.Create(null);
+
+    [Fact]
+    public void Backend_IsMemory() => Assert.Equal("memory", State.Backend);
+}
+
+public sealed class RedisStateStoreTests(RedisServerFixture redis) : StateStoreContract, IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private SharedState? _state;
+
+    protected override SharedState State => _state!;
+
+    public async Task InitializeAsync()
+    {
+        _state = SharedState.Create(redis.Server.Url);
+        Assert.True(await _state.Redis!.WaitUntilAvailableAsync(TimeSpan.FromSeconds(10)), "Redis connection not available");
+    }
+
+    public async Task DisposeAsync() => await _state!.DisposeAsync();
+
+    [Fact]
+    public void Backend_NamesRedisEndpoint() => Assert.Equal($"redis 127.0.0.1:{redis.Server.Port}/0", State.Backend);
+
+    [Fact]
+    public async Task Contract_Redis_HadNoFailures()
+    {
+        await State.ResponseCacheStore.GetAsync("any");
+        Assert.Equal(0, State.Health!.Failures);
+        Assert.True(State.Health.IsAvailable);
+    }
+}
