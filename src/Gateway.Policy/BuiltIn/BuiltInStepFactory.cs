@@ -11,7 +11,6 @@ namespace Gateway.Policy.BuiltIn;
 /// profile's rules in declaration order).
 /// <list type="bullet">
 /// <item>A built-in whose feature is off (<c>enabled: false</c>, no patterns, no caps, no instruction) gives no step.</item>
-/// <item><c>dedup_tool_results</c> gives no step yet (the token-economy issue brings it); it stays a valid pipeline id.</item>
 /// <item><c>rule:ID</c> entries go to <c>scriptLookup(ID)</c>; null means "no step" (e.g. the rule is disabled) — the snapshot builder
 ///   reports unknown rule ids itself.</item>
 /// <item>An unknown built-in id or a repeated entry is an <see cref="ArgumentException"/> (the loader reports them with positions first).</item>
@@ -63,7 +62,7 @@ public static class BuiltInStepFactory
             BuiltInSteps.CapContent => profile.Caps is { Enabled: true } c && (c.System ?? c.User ?? c.ToolResult) is not null ? new ContentCapStep(c, options) : null,
             BuiltInSteps.RouteModel => profile.Routing is { Enabled: true } r ? new OpusRoutingStep(r, options) : null,
             BuiltInSteps.DiffFirst => profile.DiffFirst is { Enabled: true } d && !string.IsNullOrWhiteSpace(d.Instruction) ? new DiffFirstStep(d, options) : null,
-            BuiltInSteps.DedupToolResults => null,
+            BuiltInSteps.DedupToolResults => profile.Dedup is { Enabled: true } dd ? new ToolResultDedupStep(dd, options) : null,
             _ => throw new ArgumentException($"Profile '{profile.Name}': unknown pipeline step '{id}' (built-ins: {string.Join(", ", BuiltInSteps.All)}; scripts: rule:ID).", nameof(id)),
         };
     }

@@ -245,6 +245,7 @@ internal sealed partial class ProfileBinder(YamlReader r)
             Enabled = r.Bool(m, "enabled", "dedup") ?? d.Enabled,
             MinChars = r.Int(m, "min_chars", "dedup", 0) ?? d.MinChars,
             DiffNearDuplicates = r.Bool(m, "diff_near_duplicates", "dedup") ?? d.DiffNearDuplicates,
+            DiffMaxRatio = r.Decimal(m, "diff_max_ratio", "dedup", 0m, 1m) is { } ratio ? (double)ratio : d.DiffMaxRatio,
         };
     }
 

@@ -143,7 +143,10 @@ public sealed record DedupConfig
     public bool Enabled { get; init; } = true;
     /// <summary>Results shorter than this (chars) are never replaced: the reference would not be much shorter.</summary>
     public int MinChars { get; init; } = 400;
+    /// <summary>Send a re-read (same header or same tool and arguments) as a unified diff against the previous copy when the diff is small.</summary>
     public bool DiffNearDuplicates { get; init; } = true;
+    /// <summary>A near-duplicate becomes a diff only when the diff is shorter than this share of the result's content (0..1).</summary>
+    public double DiffMaxRatio { get; init; } = 0.4;
 }
 
 /// <summary>Prompt caching and response cache settings (token economy issue).</summary>

@@ -23,7 +23,7 @@ internal static class ProfileKeys
         ["routing"] = ["enabled", "opus_allowed", "opus_markers", "long_context_tokens", "many_files_threshold", "hard_task_patterns",
                        "sticky", "session_header"],
         ["diff_first"] = ["enabled", "instruction", "edit_pattern"],
-        ["dedup"] = ["enabled", "min_chars", "diff_near_duplicates"],
+        ["dedup"] = ["enabled", "min_chars", "diff_near_duplicates", "diff_max_ratio"],
         ["cache"] = ["prefix_cache", "ttl", "response_cache"],
         ["limits"] = ["requests_per_minute", "tokens_per_minute", "monthly_budget_usd"],
         ["rules[]"] = ["id", "path", "stage", "budget_ms", "enabled"],

@@ -28,11 +28,11 @@ public class BuiltInStepFactoryTests
     private static IPolicyStep? Lookup(string id) => id == "off" ? null : new Script(id, id == "b" ? PolicyStage.Response : PolicyStage.Request);
 
     [Fact]
-    public void Empty_pipeline_is_the_default_order_then_rules_and_dedup_gives_no_step()
+    public void Empty_pipeline_is_the_default_order_then_rules()
     {
         var steps = BuiltInStepFactory.Create(Full, Lookup);
-        Assert.Equal(["strip_boilerplate", "cap_content", "route_model", "diff_first", "rule:a", "rule:b"], steps.Select(s => s.Id));
-        Assert.All(steps.Take(4), s => Assert.True(s.Trusted));
+        Assert.Equal(["strip_boilerplate", "dedup_tool_results", "cap_content", "route_model", "diff_first", "rule:a", "rule:b"], steps.Select(s => s.Id));
+        Assert.All(steps.Take(5), s => Assert.True(s.Trusted));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public class BuiltInStepFactoryTests
     {
         var config = Full with { Pipeline = ["rule:a", "cap_content", "rule:off", "route_model", "rule:b", "dedup_tool_results"] };
         var compiled = BuiltInStepFactory.Compile(config, Lookup);
-        Assert.Equal(["rule:a", "cap_content", "route_model"], compiled.RequestSteps.Select(s => s.Id));
+        Assert.Equal(["rule:a", "cap_content", "route_model", "dedup_tool_results"], compiled.RequestSteps.Select(s => s.Id));
         Assert.Equal(["rule:b"], compiled.ResponseSteps.Select(s => s.Id));
     }
 
@@ -53,6 +53,7 @@ public class BuiltInStepFactoryTests
             Caps = new CapsConfig(),
             Routing = new RoutingConfig { Enabled = false },
             DiffFirst = new DiffFirstConfig(),
+            Dedup = new DedupConfig { Enabled = false },
             Rules = [],
         };
         Assert.Empty(BuiltInStepFactory.Create(off, Lookup));

@@ -152,6 +152,7 @@ public class PolicyPipelineTests
             Name = "default",
             Caps = new CapsConfig { User = new ContentCap(50) },
             Routing = new RoutingConfig { HardTaskPatterns = [] },
+            Dedup = new DedupConfig { Enabled = false },
         };
         var big = string.Join("\n", Enumerable.Range(0, 200).Select(i => $"row {i} with several words in it"));
         var (_, report, _) = Run(Compile(config, FreshOptions()), new Chat().User(big).User("latest").Json);
