@@ -85,6 +85,10 @@ public sealed class PolicyEngine(ModelCatalogue catalogue, string defaultModel, 
         PolicyContext? context = null;
         context = new PolicyContext(view, profileView, tokens, new LoggerPolicyLog(log, () => context?.CurrentRuleId ?? ""), input.Now);
         var report = PolicyPipeline.RunRequest(profile, context, snapshot.Health, log);
+        // A fail-closed profile stays closed when a rule was disabled for failing: skipping it would let requests through unchecked.
+        if (!report.Failed && config.OnRuleError == FailureMode.Closed
+            && report.Steps.FirstOrDefault(s => s.Status == StepStatus.SkippedDisabled) is { } disabled)
+            report = report with { Failed = true, FailedStepId = disabled.Id, FailureReason = "disabled after repeated failures until the next reload" };
         if (!report.Failed) RequestViewMapper.ApplyTo(view, request);
         var tokensAfter = report.Failed ? tokensBefore : Estimate(view);
         return new ShapedRequest(snapshot, profile, selection.Reason, null, view.Model, view.ModelSource, context, report, tokensBefore, tokensAfter);

@@ -69,7 +69,15 @@ public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInSt
         }
         if (diagnostics.Any(d => d.IsError)) return new(null, diagnostics);
 
-        // 4. Pipelines.
+        // 4. Pipelines. An explicit pipeline (often inherited whole from `extends: default`) that leaves out an enabled rule of
+        // the profile would silently never run it (a fail-closed profile would then let every request through): an error.
+        foreach (var profile in profiles.Where(p => p.Pipeline.Count > 0))
+            foreach (var rule in profile.Rules.Where(r => r.Enabled && !profile.Pipeline.Contains(BuiltInStepFactory.RulePrefix + r.Id, StringComparer.Ordinal)))
+                diagnostics.Add(new PolicyDiagnostic(rule.Location,
+                    $"profile '{profile.Name}': rule '{rule.Id}' is enabled but not in the profile's pipeline (which may be inherited through 'extends'), " +
+                    $"so it would never run; add '{BuiltInStepFactory.RulePrefix}{rule.Id}' to 'pipeline:' or set 'enabled: false'"));
+        if (diagnostics.Any(d => d.IsError)) return new(null, diagnostics);
+
         var compiledProfiles = new List<CompiledProfile>();
         foreach (var profile in profiles)
         {
