@@ -8,6 +8,10 @@ using Gateway.Host.Endpoints;
 using Gateway.Host.Observability;
 using Gateway.Host.Security;
 using Gateway.Host.Admin;
+using Gateway.Host.Economy;
+using Gateway.Accounting.Cache;
+using Gateway.Accounting.State;
+using Gateway.Policy.Economy;
 using Gateway.Host.Policies;
 using Gateway.Policy.BuiltIn;
 using Gateway.Policy.Configuration;
@@ -95,11 +99,19 @@ public static class GatewayApp
     private static void AddPolicies(IServiceCollection services, IConfiguration config, GatewayOptions options, ModelCatalogue catalogue, string defaultModel, string opusModel)
     {
         var environment = SeedOverrides.Variables.ToDictionary(v => v, v => config[v], StringComparer.Ordinal);
+        // Shared state: Redis when REDIS_URL is set (fail-open), bounded in-memory stores otherwise.
+        services.AddSingleton(sp => SharedState.Create(options.RedisUrl, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(new ScriptRuleCompiler());
-        services.AddSingleton(sp => new PolicySnapshotBuilder(sp.GetRequiredService<ScriptRuleCompiler>(), new BuiltInStepOptions()));
+        services.AddSingleton(sp => new PolicySnapshotBuilder(sp.GetRequiredService<ScriptRuleCompiler>(),
+            new BuiltInStepOptions { SessionStore = sp.GetRequiredService<SharedState>().SessionModels }));
         services.AddSingleton(sp => new PolicyStore(sp.GetRequiredService<PolicySnapshotBuilder>(), options.PolicyDirectory,
             environment, TimeProvider.System, sp.GetRequiredService<ILogger<PolicyStore>>()));
         services.AddSingleton(sp => new PolicyEngine(catalogue, defaultModel, opusModel, TiktokenEstimator.Instance, sp.GetRequiredService<ILogger<PolicyEngine>>()));
+        services.AddSingleton(new ContextPruner(TiktokenEstimator.Instance));
+        services.AddSingleton(sp => new PromptCachePlanner(sp.GetRequiredService<SharedState>().PrefixHashes, TiktokenEstimator.Instance,
+            sp.GetRequiredService<ILogger<PromptCachePlanner>>()));
+        services.AddSingleton(sp => new ResponseCache(sp.GetRequiredService<SharedState>().ResponseCacheStore, ResponseCacheOptions.FromTtlSeconds(options.CacheTtlSeconds)));
+        services.AddSingleton<UpstreamEconomy>();
         services.AddHostedService(sp => new PolicyReloadTriggers(sp.GetRequiredService<PolicyStore>(),
             TimeSpan.FromMilliseconds(options.PolicyPollMilliseconds), sp.GetRequiredService<ILogger<PolicyReloadTriggers>>()));
     }

@@ -37,6 +37,9 @@ public static class GatewayOptionsLoader
             EnforceDiffFirst = Flag(config, "ENFORCE_DIFF_FIRST", false, errors),
         };
 
+        if (options.RedisUrl is { } redis && !Gateway.Accounting.State.RedisUrl.TryParse(redis, out _, out var redisError))
+            errors.Add($"REDIS_URL: {redisError}");
+
         if (options.AdminApiKey is { } admin && options.GatewayApiKeys.Contains(admin, StringComparer.Ordinal))
             errors.Add("ADMIN_API_KEY must differ from every GATEWAY_API_KEY: a gateway key must never open the admin endpoints.");
 

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
+using Gateway.Accounting.Cache;
 using Gateway.Core.Errors;
 using Gateway.Core.Protocol.Anthropic;
 using Gateway.Core.Protocol.OpenAi;
 using Gateway.Core.Streaming;
 using Gateway.Core.Translation;
 using Gateway.Core.Upstream;
+using Gateway.Host.Economy;
 using Gateway.Host.Observability;
 using Gateway.Host.Security;
 using Gateway.Policy.Abstractions;
@@ -23,10 +25,11 @@ namespace Gateway.Host.Endpoints;
 /// 3. apply the policy layer on the snapshot captured once for this request: select the profile, resolve the model,
 ///    run the profile's request pipeline (strip, cap, route, diff-first, script rules); say why in <c>X-Model-Source</c>;
 /// 4. translate to an Anthropic Messages request, recording every adjustment;
-/// 5. send upstream, returning when headers arrive (504 on first-byte timeout, cancelled when the client leaves);
-/// 6. map an upstream error to OpenAI's error shape;
-/// 7. translate the answer: one JSON document, or the SSE stream event by event without buffering;
-/// 8. let the profile's response rules observe the answer.
+/// 5. token economy: fit the context window, answer from the response cache on a HIT, place prompt-cache breakpoints;
+/// 6. send upstream, returning when headers arrive (504 on first-byte timeout, cancelled when the client leaves);
+/// 7. map an upstream error to OpenAI's error shape;
+/// 8. translate the answer: one JSON document, or the SSE stream event by event without buffering (kept for the response cache on a MISS);
+/// 9. let the profile's response rules observe the answer.
 /// </summary>
 public sealed class ChatCompletionsHandler(
     PolicyStore policies,
@@ -35,10 +38,10 @@ public sealed class ChatCompletionsHandler(
     MessagesToChatResponseTranslator responseTranslator,
     IThinkingStore thinking,
     AnthropicUpstreamClient upstream,
+    UpstreamEconomy economy,
+    ResponseCache responseCache,
     ILogger<ChatCompletionsHandler> log)
 {
-    private const int MaxAdjustmentsHeaderLength = 512;
-
     public async Task HandleAsync(HttpContext http)
     {
         var ctx = GatewayRequestContext.Of(http);
@@ -47,7 +50,7 @@ public sealed class ChatCompletionsHandler(
         {
             // 1. Read the body.
             ctx.ErrorStage = "parse";
-            using var body = await ReadBodyAsync(http.Request.BodyReader, ct);
+            using var body = await RequestBody.ReadAsync(http.Request.BodyReader, ct);
 
             // 2. Parse.
             var request = ChatCompletionRequestParser.Parse(body.WrittenSpan);
@@ -72,32 +75,46 @@ public sealed class ChatCompletionsHandler(
             ctx.Adjustments = translation.Adjustments;
             if (translation.Adjustments.Count > 0)
             {
-                http.Response.Headers["X-Gateway-Adjustments"] = HeaderSafe(string.Join("; ", translation.Adjustments));
+                http.Response.Headers["X-Gateway-Adjustments"] = GatewayHeaders.Safe(string.Join("; ", translation.Adjustments));
                 log.LogInformation("Request adjusted for {Model}: {Adjustments}", shaped.Model, translation.Adjustments);
+            }
+
+            // 5. Token economy.
+            ctx.ErrorStage = "economy";
+            var saving = await economy.PrepareAsync(translation.Request, shaped, ctx.KeyId, request.Temperature, ct);
+            http.Response.Headers["X-Cache"] = saving.Cache.HeaderValue;
+            if (saving.Pruned?.HeaderValue is { } pruned) http.Response.Headers["X-Context-Pruned"] = pruned;
+            ctx.CacheStatus = saving.Cache.HeaderValue;
+            ctx.CachePlan = saving.Plan?.ToString();
+            if (saving.Cache.Answer is { } cached)
+            {
+                await ReplayCachedAsync(http, ctx, cached, translation.Shaping, ct);
+                ctx.ErrorStage = null;
+                return;
             }
             var upstreamBody = JsonSerializer.SerializeToUtf8Bytes(translation.Request, AnthropicRequestJsonContext.Default.MessagesRequest);
 
-            // 5. Send upstream.
+            // 6. Send upstream.
             ctx.ErrorStage = "upstream";
             using var response = await upstream.SendAsync(upstreamBody, ct);
             ctx.MarkUpstreamFirstByte();
             ctx.UpstreamStatus = response.Status;
             ctx.UpstreamRequestId = response.RequestId;
 
-            // 6. Upstream error.
+            // 7. Upstream error.
             if (!response.IsSuccess)
             {
                 var errorBody = await response.ReadBodyAsBytesAsync(ct);
                 throw AnthropicErrorMapper.FromUpstream(response.Status, errorBody, response.RetryAfter);
             }
 
-            // 7. Translate the answer.
+            // 8. Translate the answer.
             var folded = ctx.Stream
-                ? await StreamAsync(http, ctx, response, translation.Shaping, ct)
-                : await RespondAsync(http, ctx, response, translation.Shaping, ct);
+                ? await StreamAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, ct)
+                : await RespondAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, ct);
             if (ctx.ErrorType is null) ctx.ErrorStage = null;
 
-            // 8. Response rules.
+            // 9. Response rules.
             if (policyEngine.ObserveResponse(shaped, folded) is not null && shaped.Context is { } policyContext)
                 ctx.PolicyTags = new Dictionary<string, string>(policyContext.Tags);
         }
@@ -131,11 +148,30 @@ public sealed class ChatCompletionsHandler(
         if (shaped.Context is { Tags.Count: > 0 } policyContext) ctx.PolicyTags = new Dictionary<string, string>(policyContext.Tags);
         http.Response.Headers["X-Policy-Version"] = snapshot.Version;
         http.Response.Headers["X-Profile"] = shaped.Profile.Name;
-        if (shaped.Rejection is null) http.Response.Headers["X-Reduction"] = ReductionHeader(shaped.TokensBefore, shaped.TokensAfter);
+        if (shaped.Rejection is null) http.Response.Headers["X-Reduction"] = GatewayHeaders.Reduction(shaped.TokensBefore, shaped.TokensAfter);
         return shaped;
     }
 
-    private async Task<ResponseView> RespondAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, CancellationToken ct)
+    /// <summary>A response-cache HIT: the stored answer, as JSON or as a proper SSE stream; nothing was billed upstream, so usage is zero.</summary>
+    private static async Task ReplayCachedAsync(HttpContext http, GatewayRequestContext ctx, CachedAnswer cached, ResponseShaping shaping, CancellationToken ct)
+    {
+        ctx.Usage = UsageSummary.Zero;
+        ctx.FinishReason = cached.FinishReason;
+        http.Response.StatusCode = 200;
+        if (ctx.Stream)
+        {
+            PrepareStream(http);
+            await http.Response.StartAsync(ct);
+            await CachedAnswerWriter.WriteStreamAsync(http.Response.BodyWriter, cached, shaping.IncludeUsage, shaping.ResponseModel, ct);
+        }
+        else
+        {
+            http.Response.ContentType = "application/json";
+            await CachedAnswerWriter.WriteJsonAsync(http.Response.BodyWriter, cached, shaping.ResponseModel, ct);
+        }
+    }
+
+    private async Task<ResponseView> RespondAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, string? cacheKey, CancellationToken ct)
     {
         var bytes = await response.ReadBodyAsBytesAsync(ct);
         MessagesResponse? message;
@@ -156,27 +192,38 @@ public sealed class ChatCompletionsHandler(
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(http.Response.Body, completion, OpenAiResponseJsonContext.Default.ChatCompletionResponse, ct);
+        if (cacheKey is not null && CachedAnswer.TryFrom(completion) is { } storable) await responseCache.StoreAsync(cacheKey, storable, ct);
         var answer = completion.Choices.FirstOrDefault()?.Message;
         return new ResponseView(completion.Model, ctx.FinishReason, answer?.Content ?? "",
             answer?.ToolCalls?.Select(c => c.Function.Name).ToList() ?? [],
             ctx.Usage.PromptTokens, ctx.Usage.OutputTokens, ctx.Usage.CacheReadInputTokens);
     }
 
-    private async Task<ResponseView> StreamAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, CancellationToken ct)
+    private static void PrepareStream(HttpContext http)
     {
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream; charset=utf-8";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no"; // nginx and friends: do not hold events back
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private async Task<ResponseView> StreamAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, string? cacheKey, CancellationToken ct)
+    {
+        PrepareStream(http);
         await http.Response.StartAsync(ct);
 
         ctx.ErrorStage = "stream";
         await using var upstreamBody = await response.ReadBodyAsStreamAsync(ct);
         var translator = new MessagesToChatStreamTranslator(shaping, thinking);
-        var outcome = await translator.TranslateAsync(upstreamBody, http.Response.BodyWriter, ct);
+        // On a response-cache MISS the stream is also kept (bounded) so it can be stored; the client still gets every event as it comes.
+        var recorder = cacheKey is null ? null : new StreamAnswerRecorder(http.Response.BodyWriter);
+        var outcome = await translator.TranslateAsync(upstreamBody, (PipeWriter?)recorder ?? http.Response.BodyWriter, ct);
         ctx.Usage = outcome.Usage;
         ctx.FinishReason = outcome.FinishReason;
+        if (recorder is not null && outcome.Error is null && !outcome.ClientDisconnected
+            && recorder.TryBuildAnswer(shaping.ResponseModel, outcome.Usage) is { } storable)
+            await responseCache.StoreAsync(cacheKey!, storable, CancellationToken.None);
         if (outcome.ClientDisconnected)
         {
             ctx.ErrorStage = "client";
@@ -189,58 +236,5 @@ public sealed class ChatCompletionsHandler(
         }
         // The stream's text went to the client event by event and was not kept: stream rules see usage and finish reason.
         return new ResponseView(shaping.ResponseModel, outcome.FinishReason, "", [], outcome.Usage.PromptTokens, outcome.Usage.OutputTokens, outcome.Usage.CacheReadInputTokens);
-    }
-
-    /// <summary>Reads the whole request body into a pooled buffer; Kestrel enforces the size limit while we read.</summary>
-    private static async Task<PooledBody> ReadBodyAsync(PipeReader reader, CancellationToken ct)
-    {
-        var buffer = new PooledBody();
-        while (true)
-        {
-            var result = await reader.ReadAsync(ct);
-            foreach (var segment in result.Buffer) buffer.Write(segment.Span);
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted) break;
-        }
-        return buffer;
-    }
-
-    /// <summary><c>X-Reduction: 71%; before=48210; after=13980</c>: estimated input tokens before and after the policy pipeline.</summary>
-    internal static string ReductionHeader(int before, int after)
-    {
-        var percent = before <= 0 ? 0 : (int)Math.Round(100.0 * (before - after) / before);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{percent}%; before={before}; after={after}");
-    }
-
-    /// <summary>Header values must be ASCII without control characters; adjustments come from model and client text.</summary>
-    private static string HeaderSafe(string value)
-    {
-        Span<char> chars = value.Length <= MaxAdjustmentsHeaderLength ? stackalloc char[value.Length] : new char[MaxAdjustmentsHeaderLength];
-        var n = Math.Min(value.Length, chars.Length);
-        for (var i = 0; i < n; i++) chars[i] = value[i] is >= ' ' and <= '~' ? value[i] : '?';
-        return new string(chars[..n]);
-    }
-
-    private sealed class PooledBody : IDisposable
-    {
-        private byte[] _array = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        private int _length;
-
-        public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _length);
-
-        public void Write(ReadOnlySpan<byte> data)
-        {
-            if (_length + data.Length > _array.Length)
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, _length + data.Length));
-                _array.AsSpan(0, _length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_array);
-                _array = bigger;
-            }
-            data.CopyTo(_array.AsSpan(_length));
-            _length += data.Length;
-        }
-
-        public void Dispose() => ArrayPool<byte>.Shared.Return(_array);
     }
 }

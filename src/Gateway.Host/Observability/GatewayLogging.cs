@@ -67,6 +67,8 @@ public static class GatewayLogging
                 diag.Set("ErrorType", ctx?.ErrorType);
                 if (ctx?.Adjustments.Count > 0) diag.Set("Adjustments", ctx.Adjustments);
                 diag.Set("PolicyVersion", ctx?.PolicyVersion);
+                diag.Set("Cache", ctx?.CacheStatus);
+                diag.Set("CachePlan", ctx?.CachePlan);
                 if (ctx?.PolicyChanges.Count > 0) diag.Set("PolicyChanges", ctx.PolicyChanges);
                 if (ctx?.TokensBeforePolicy is { } before) diag.Set("TokensBeforePolicy", before);
                 if (ctx?.TokensAfterPolicy is { } after) diag.Set("TokensAfterPolicy", after);

@@ -32,6 +32,12 @@ public sealed class GatewayRequestContext
     public int? TokensBeforePolicy { get; set; }
     public int? TokensAfterPolicy { get; set; }
 
+    /// <summary>Response cache: HIT, MISS or BYPASS (<c>X-Cache</c>).</summary>
+    public string? CacheStatus { get; set; }
+
+    /// <summary>Prompt-cache breakpoints placed, short form (<c>bp=3; read=...; write=...</c>).</summary>
+    public string? CachePlan { get; set; }
+
     /// <summary>Tags set by policy rules.</summary>
     public IReadOnlyDictionary<string, string>? PolicyTags { get; set; }
 

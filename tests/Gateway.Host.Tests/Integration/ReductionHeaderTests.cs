@@ -16,7 +16,7 @@ public sealed class ReductionHeaderTests(DefaultGateway fixture) : IClassFixture
     [InlineData(0, 0, "0%; before=0; after=0")]
     [InlineData(50, 50, "0%; before=50; after=50")]
     public void Header_Format(int before, int after, string expected) =>
-        Assert.Equal(expected, ChatCompletionsHandler.ReductionHeader(before, after));
+        Assert.Equal(expected, GatewayHeaders.Reduction(before, after));
 
     [Fact]
     public async Task Completion_CarriesReduction_BoilerplateStripped()
