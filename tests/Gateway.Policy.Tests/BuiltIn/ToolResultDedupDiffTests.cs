@@ -104,6 +104,21 @@ public class ToolResultDedupDiffTests
     }
 
     [Fact]
+    public void A_large_file_with_many_scattered_edits_diffs_quickly()
+    {
+        var random = new Random(7);
+        var a = Enumerable.Range(0, 5000).Select(i => $"    line {i}: {random.Next()}\n").ToList();
+        var b = a.ToList();
+        for (var e = 0; e < 300; e++) b[random.Next(b.Count)] = $"    edited {e}\n";
+        var (aText, bText) = (string.Concat(a), string.Concat(b));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var diff = LineDiff.Unified(aText, bText)!;
+        watch.Stop();
+        Assert.Equal(bText, Apply(aText, diff));
+        Assert.True(watch.ElapsedMilliseconds < 2000, $"{watch.ElapsedMilliseconds} ms"); // ~600 edits; typically tens of ms
+    }
+
+    [Fact]
     public void More_edits_than_the_cap_give_no_diff()
     {
         var a = string.Concat(Enumerable.Range(0, 100).Select(i => $"a{i}\n"));
