@@ -15,6 +15,7 @@ internal static class Cli
     {
         string? sessionsDir = null, results = null, configs = "all";
         int timeoutSeconds = 60, maxMinutes = 20;
+        var sharedUpstream = false;
         var extra = new Dictionary<string, string?>();
         try
         {
@@ -32,9 +33,10 @@ internal static class Cli
                         var kv = Next().Split('=', 2);
                         extra[kv[0]] = kv.Length > 1 ? kv[1] : null;
                         break;
+                    case "--shared-upstream": sharedUpstream = true; break;
                     case "--self-check": return SelfCheck.Run();
                     case "-h" or "--help":
-                        Console.WriteLine("usage: Gateway.Reduction --sessions DIR [--results FILE|-] [--configs all|names] [--timeout-seconds 60] [--max-minutes 20] [--set NAME=VALUE]");
+                        Console.WriteLine("usage: Gateway.Reduction --sessions DIR [--results FILE|-] [--configs all|names] [--timeout-seconds 60] [--max-minutes 20] [--set NAME=VALUE] [--shared-upstream]");
                         return 0;
                     default: throw new ArgumentException($"unknown option {args[i]}");
                 }
@@ -87,7 +89,7 @@ internal static class Cli
         Console.WriteLine($"{sessions.Count} sessions, {sessions.Sum(s => s.Requests.Count(r => r.IsCompletion))} requests; configurations: {string.Join(", ", selected.Select(c => c.Name))}");
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(maxMinutes));
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-        var replayer = new Replayer(new ReplayOptions(policyDir, timeoutSeconds, extra));
+        var replayer = new Replayer(new ReplayOptions(policyDir, timeoutSeconds, extra, sharedUpstream));
         var runs = new List<(ReductionConfig, IReadOnlyList<RequestOutcome>)>();
         var clock = Stopwatch.StartNew();
         try
@@ -112,8 +114,9 @@ internal static class Cli
         }
 
         var command = "dotnet run -c Release --project bench/reduction/Gateway.Reduction -- --sessions " + sessionsDir.TrimEnd('/')
-            + (configs == "all" ? "" : $" --configs {configs}");
-        var markdown = Report.Markdown(sessions, runs, command, Commit(repo), clock.Elapsed);
+            + (configs == "all" ? "" : $" --configs {configs}")
+            + (sharedUpstream ? " --shared-upstream" : "");
+        var markdown = Report.Markdown(sessions, runs, command, Commit(repo), clock.Elapsed, sharedUpstream);
         Console.WriteLine();
         Console.WriteLine(markdown);
         if (results != "-")

@@ -64,10 +64,16 @@ public sealed class Replayer(ReplayOptions options)
         var gatewayUrl = new Uri(gateway.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = gatewayUrl, Timeout = Timeout.InfiniteTimeSpan };
 
+        // 3. Isolated (default): a fresh upstream per session, so each session starts with an empty prompt cache.
+        //    Shared (--shared-upstream): one upstream for all sessions, back to back, as one developer's day of sessions
+        //    within the cache TTL: a session can read what the previous one cached (the tool definitions, usually).
+        await using var shared = options.SharedUpstream
+            ? await SimulatorServer.StartAsync(new SimulatorOptions { ApiKey = UpstreamKey, RecordLimit = 100_000 }, ct: ct)
+            : null;
         foreach (var session in sessions)
         {
-            // 3. A fresh upstream per session: each session starts with an empty prompt cache.
-            await using var sim = await SimulatorServer.StartAsync(new SimulatorOptions { ApiKey = UpstreamKey, RecordLimit = 100_000 }, ct: ct);
+            await using var own = shared is null ? await SimulatorServer.StartAsync(new SimulatorOptions { ApiKey = UpstreamKey, RecordLimit = 100_000 }, ct: ct) : null;
+            var sim = shared ?? own!;
             tap.Target = sim.BaseUrl;
             tap.Clear();
             foreach (var request in session.Requests.Where(r => r.IsCompletion))
@@ -173,4 +179,4 @@ public sealed class Replayer(ReplayOptions options)
 }
 
 /// <summary>Replay settings.</summary>
-public sealed record ReplayOptions(string PolicyDirectory, int RequestTimeoutSeconds, IReadOnlyDictionary<string, string?> ExtraSettings);
+public sealed record ReplayOptions(string PolicyDirectory, int RequestTimeoutSeconds, IReadOnlyDictionary<string, string?> ExtraSettings, bool SharedUpstream = false);

@@ -11,15 +11,18 @@ public static class Report
         IReadOnlyList<(ReductionConfig Config, IReadOnlyList<RequestOutcome> Outcomes)> runs,
         string command,
         string commit,
-        TimeSpan elapsed)
+        TimeSpan elapsed,
+        bool sharedUpstream = false)
     {
         var baseline = runs.First(r => r.Config.IsBaseline).Outcomes.ToDictionary(o => (o.Session, o.Seq));
         var sb = new StringBuilder();
-        sb.AppendLine($"## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — Token economy");
+        sb.AppendLine($"## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — Token economy{(sharedUpstream ? " (sessions back to back, one upstream)" : "")}");
         sb.AppendLine();
         sb.AppendLine($"- Command: `{command}` ({elapsed.TotalSeconds:0} s), commit {commit}");
         sb.AppendLine($"- Sessions: {sessions.Count} recorded Continue CLI sessions, {sessions.Sum(s => s.Requests.Count(r => r.IsCompletion))} requests, replayed in order through the gateway " +
-                      "(in-process, Production) to the strict simulator (fresh per session, so each session starts with an empty prompt cache).");
+                      (sharedUpstream
+                          ? "(in-process, Production) to ONE strict simulator for all sessions, back to back (a developer's day within the cache TTL: a session may read what an earlier one cached)."
+                          : "(in-process, Production) to the strict simulator (fresh per session, so each session starts with an empty prompt cache)."));
         sb.AppendLine("- Tokens the client sent = the upstream's input total for the same request with every reduction off (baseline). " +
                       "Raw reduction = 1 − sent/client; effective = 1 − (input + 1.25·write5m + 2·write1h + 0.1·read)/client. " +
                       "Retention = must-keep facts found in the upstream body / facts in the client's request (see bench/reduction/README.md).");
