@@ -13,6 +13,7 @@ export CONTINUE_METRICS_ENABLED=0 CONTINUE_CLI_ENABLE_TELEMETRY=0 NO_UPDATE_NOTI
 unset GW_ARTIFACTS
 
 passed=0; failed=0
+started_at=$(date +%s)
 step() { printf '\n==> %s\n' "$*"; }
 fail_setup() { echo "setup failed: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
@@ -74,5 +75,6 @@ passed=$((passed + p)); failed=$((failed + f))
 echo "node e2e: $p passed, $f failed"
 
 echo
+echo "all tests ran in $(( $(date +%s) - started_at )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
