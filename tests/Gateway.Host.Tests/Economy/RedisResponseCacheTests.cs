@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Gateway.Host.Tests.Infrastructure;
+using Serilog.Events;
+
+namespace Gateway.Host.Tests.Economy;
+
+/// <summary>
+/// Two real gateways sharing one real <c>redis-server</c> (<c>REDIS_URL</c>): a HIT on one instance for what the other stored; Redis
+/// killed mid-test, and both keep answering (fail-open: 200, <c>X-Cache</c> BYPASS or MISS, bounded); Redis restarted on the same port,
+/// and HITs come back without any help (the connection reconnects by itself).
+/// </summary>
+public sealed class RedisResponseCacheTests
+{
+    /// <summary>Generous: a request while Redis is down must not hang (the store's own timeouts are 300-500 ms).</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reconnect back-off tops out at 5 s; allow several rounds on a busy machine.</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(25);
+
+    [Fact]
+    public async Task SharedRedis_HitAcrossInstances_KilledFailsOpen_RestartedHitsAgain()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        var settings = new Dictionary<string, string?> { ["REDIS_URL"] = redis.Url };
+        await using var a = await GatewayFixture.StartAsync(settings);
+        await using var b = await GatewayFixture.StartAsync(settings);
+        var run = Guid.NewGuid().ToString("N");
+
+        // 1. Up: A stores, B (its own simulator, which never sees the request) answers from the shared entry.
+        var shared = Completion.Request($"redis-shared-{run} Name three prime numbers");
+        var miss = await PollAsync(a, shared, c => c.Cache == "MISS", Recovery, "A never reached Redis (first request MISS)");
+        var hit = await Completion.SendAsync(b, shared);
+        hit.AssertOk();
+        Assert.Equal("HIT", hit.Cache);
+        Assert.Equal(miss.Content, hit.Content);
+        hit.AssertZeroUsage();
+        Assert.Equal(0, Completion.UpstreamCalls(b, run));
+        var streamed = await Completion.SendAsync(b, Completion.Request($"redis-shared-{run} Name three prime numbers", stream: true));
+        Assert.Equal("HIT", streamed.Cache);
+        streamed.AssertValidStream(includeUsage: true);
+        Assert.Equal(miss.Content, streamed.Content);
+
+        // 2. Killed: every request still succeeds, from the upstream, within the bound; nothing is a HIT any more.
+        redis.Kill();
+        var down = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var gw = i % 2 == 0 ? a : b;
+            var body = i < 2 ? shared : Completion.Request($"redis-down-{run}-{i} Say something", stream: i % 3 == 0);
+            var clock = Stopwatch.StartNew();
+            var c = await Completion.SendAsync(gw, body, timeout: Bound);
+            c.AssertOk();
+            Assert.True(c.Cache is "BYPASS" or "MISS", $"request {i} with Redis down: X-Cache {c.Cache}");
+            Assert.True(c.PromptTokens > 0, $"request {i}: answered from the upstream, billed: {c.Usage}");
+            Assert.Contains("Simulated answer to:", c.Content);
+            Assert.True(clock.Elapsed < Bound, $"request {i} took {clock.Elapsed}");
+            down.Add(c.Cache!);
+        }
+        Assert.Contains("BYPASS", down); // the store's failure is visible, not a silent MISS every time
+        Assert.Contains(a.Logs.Events.Concat(b.Logs.Events), e => e.Level == LogEventLevel.Warning
+            && e.RenderMessage().Contains("Redis", StringComparison.OrdinalIgnoreCase));
+
+        // 3. Restarted on the same port (empty): no restart of the gateways, no call to make them reconnect.
+        await redis.StartAsync();
+        var again = Completion.Request($"redis-back-{run} Name three colours");
+        var back = await PollAsync(a, again, c => c.Cache == "HIT", Recovery, "A never hit again after Redis restarted");
+        back.AssertZeroUsage();
+        var fromB = await PollAsync(b, again, c => c.Cache == "HIT", Recovery, "B never hit the entry A stored after the restart");
+        Assert.Equal(back.Content, fromB.Content); // (B may have answered BYPASS from its upstream until its own connection came back)
+    }
+
+    /// <summary>Sends <paramref name="body"/> until <paramref name="done"/> (every answer must be a 200 within the bound).</summary>
+    private static async Task<Completion> PollAsync(GatewayFixture gw, System.Text.Json.Nodes.JsonObject body, Func<Completion, bool> done, TimeSpan within, string what)
+    {
+        var until = DateTime.UtcNow + within;
+        var seen = new List<string?>();
+        while (true)
+        {
+            var c = await Completion.SendAsync(gw, body, timeout: Bound);
+            c.AssertOk();
+            seen.Add(c.Cache);
+            if (done(c)) return c;
+            if (DateTime.UtcNow > until) throw new Xunit.Sdk.XunitException($"{what} within {within}: X-Cache seen {string.Join(",", seen)}");
+            await Task.Delay(200);
+        }
+    }
+}
