@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Gateway.Policy.Abstractions;
 
 /// <summary>
@@ -57,4 +59,29 @@ public sealed class RuleGlobals
 
     /// <summary>See <see cref="PolicyContext.Tag"/>.</summary>
     public void Tag(string key, string value) => Context.ScopedTag(Scope, key, value);
+
+    // Budget checks. Not part of the rule API: the script compiler inserts calls to these at the top of every loop body,
+    // at the start of every method, local function and lambda body, and around every query-clause expression of a rule,
+    // so a script that loops or recurses forever notices that its time budget is spent and stops (issue 4: a broken edit
+    // never takes the gateway down). Rule code that names anything starting with "__gw_" is rejected at compile time.
+    // Static, because classes a script declares have no globals instance; the probes are set once by Gateway.Policy
+    // and read per-run state from the worker thread (outside a rule run they return at once).
+    internal static Action? LoopProbe;
+    internal static Action? EnterProbe;
+
+    /// <summary>Not for rule authors (inserted by the compiler at the top of loop bodies): throws once the run's budget is spent.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void __gw_loop() => LoopProbe?.Invoke();
+
+    /// <summary>Not for rule authors (inserted at the start of function bodies): as <see cref="__gw_loop"/>, and stops runaway recursion before the stack overflows.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void __gw_enter() => EnterProbe?.Invoke();
+
+    /// <summary>Not for rule authors (wraps query-clause expressions, which become lambdas): checks the budget, returns <paramref name="value"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static T __gw_pass<T>(T value)
+    {
+        LoopProbe?.Invoke();
+        return value;
+    }
 }

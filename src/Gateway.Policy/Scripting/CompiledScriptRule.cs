@@ -48,16 +48,20 @@ public sealed class CompiledScriptRule : IPolicyStep
 
     /// <summary>
     /// Runs the script. Throws <see cref="RuleTimeoutException"/> when it does not finish within <see cref="Budget"/> plus the
-    /// grace (the script may go on running on its worker, unable to change the request once the pipeline revokes its scope),
-    /// and <see cref="RuleExecutionException"/> when the script throws.
+    /// grace: the budget checks inserted into its loops and functions end it on its worker; a script stuck inside a long
+    /// runtime call goes on running until its next check, unable to change the request once the pipeline revokes its scope.
+    /// Throws <see cref="RuleExecutionException"/> when the script throws.
     /// </summary>
     public void Apply(PolicyContext context, RuleScope scope, ResponseView? response)
     {
         var globals = new RuleGlobals(context, scope, response);
         var entry = Handle.Entry;
         var started = Stopwatch.GetTimestamp();
+        // The inserted checks stop the script at its budget; the caller waits the grace on top (hand-off, scheduling), and
+        // after stopping a run that is still going, the grace once more for its next check.
+        var budget = new ScriptRunBudget(started + Budget.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond, scope);
         // Slot 0: the globals; slot 1: where the submission stores itself (Roslyn's submission array layout).
-        var outcome = _workers.Run(() => Failure(entry([globals, null])), Budget + _grace);
+        var outcome = _workers.Run(() => Failure(entry([globals, null])), budget, Budget + _grace, _grace);
         if (outcome.IsCompleted) return;
         if (outcome.IsTimedOut) throw new RuleTimeoutException(Id, Budget, Stopwatch.GetElapsedTime(started), outcome.Started);
         throw new RuleExecutionException(Id, ScriptLine(outcome.Error!), outcome.Error!);

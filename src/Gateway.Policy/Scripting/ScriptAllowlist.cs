@@ -46,6 +46,9 @@ internal static class ScriptAllowlist
         ["System.Text.RegularExpressions.Regex.CompileToAssembly"] = "assembly generation",
         ["System.Text.Encoding.RegisterProvider"] = "process-wide encoding registration",
         ["System.Exception.TargetSite"] = "reflection",
+        // Library loops that no inserted budget check can interrupt and that no int count bounds (see README, "Time budget").
+        ["System.Linq.Enumerable.InfiniteSequence"] = "an endless sequence: library code enumerating it never reaches a time-budget check (use a loop)",
+        ["System.Linq.Enumerable.Sequence"] = "a sequence of up to long.MaxValue elements, enumerated by library code with no time-budget check (use a loop)",
     };
 
     /// <summary>Why a namespace is not on the list, for the diagnostic (the first matching prefix wins).</summary>

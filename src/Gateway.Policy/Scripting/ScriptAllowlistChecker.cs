@@ -32,6 +32,7 @@ internal sealed class ScriptAllowlistChecker
         var checker = new ScriptAllowlistChecker(compilation.GetSemanticModel(tree), compilation.Assembly);
         foreach (var node in tree.GetRoot().DescendantNodesAndSelf(descendIntoTrivia: true)) checker.Visit(node);
         checker.CheckRecursion();
+        checker.CheckReservedNames(tree);
         return checker._found.OrderBy(f => f.Location.SourceSpan.Start).ToList();
     }
 
@@ -46,6 +47,11 @@ internal sealed class ScriptAllowlistChecker
         if (Downcast(node) is { } downcastReason)
         {
             Report(node, downcastReason);
+            return;
+        }
+        if (BudgetEscape(node) is { } escapeReason)
+        {
+            Report(node, escapeReason);
             return;
         }
         if (node is not (ExpressionSyntax or AttributeSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax or UsingDirectiveSyntax)) return;
@@ -95,6 +101,52 @@ internal sealed class ScriptAllowlistChecker
         ExpressionSyntax e when e.IsKind(SyntaxKind.ArgListExpression) => "__arglist is not allowed in rule scripts",
         _ => null,
     };
+
+    /// <summary>
+    /// Code that would run outside the time-budget checks the compiler inserts into every loop and function
+    /// (<see cref="ScriptBudgetRewriter"/>): finalizers run on the runtime's finalizer thread; a script's own exception type
+    /// has members (Message, ToString) that the host calls on request threads when it reports the failure; a library method
+    /// passed as a delegate is called per element by library code with no check in between, so library operators nested
+    /// through it (SelectMany(Enumerable.AsEnumerable) over Repeat of Range) can run for hours.
+    /// </summary>
+    private string? BudgetEscape(SyntaxNode node)
+    {
+        switch (node)
+        {
+            case DestructorDeclarationSyntax:
+                return "finalizers are not allowed in rule scripts: they run on the runtime's finalizer thread, outside the rule's time budget";
+            case TypeDeclarationSyntax type when _model.GetDeclaredSymbol(type) is INamedTypeSymbol declared && DerivesFromException(declared):
+                return "declaring exception types is not allowed in rule scripts: the gateway reads a failed rule's exception outside its time budget; " +
+                    "throw a library exception with a message, e.g. throw new InvalidOperationException(\"...\")";
+            case IdentifierNameSyntax or MemberAccessExpressionSyntax or GenericNameSyntax or MemberBindingExpressionSyntax
+                when _model.GetOperation(node) is Microsoft.CodeAnalysis.Operations.IMethodReferenceOperation { Parent: Microsoft.CodeAnalysis.Operations.IDelegateCreationOperation } reference
+                    && !SymbolEqualityComparer.Default.Equals(reference.Method.ContainingAssembly, _scriptAssembly):
+                var name = reference.Method.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+                return $"passing the library method '{name}' as a delegate is not allowed in rule scripts: library code would call it with no time-budget check " +
+                    $"in between; write a lambda instead, e.g. x => {reference.Method.ContainingType.Name}.{reference.Method.Name}(x)";
+            default:
+                return null;
+        }
+    }
+
+    private static bool DerivesFromException(INamedTypeSymbol type)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+            if (t.ToDisplayString() == "System.Exception") return true;
+        return false;
+    }
+
+    /// <summary>Names starting with <c>__gw_</c> belong to the inserted budget checks: calling or shadowing one is refused.</summary>
+    private void CheckReservedNames(SyntaxTree tree)
+    {
+        foreach (var token in tree.GetRoot().DescendantTokens(descendIntoTrivia: true))
+        {
+            if (!token.IsKind(SyntaxKind.IdentifierToken) || !token.ValueText.StartsWith(ScriptBudgetRewriter.ReservedPrefix, StringComparison.Ordinal)) continue;
+            if (IsInsideReported(token.Span)) continue;
+            _found.Add((token.GetLocation(), $"'{token.ValueText}' is not allowed in rule scripts: names starting with {ScriptBudgetRewriter.ReservedPrefix} are reserved for the time-budget checks the gateway inserts"));
+            _reported.Add(token.Span);
+        }
+    }
 
     /// <summary>
     /// The API hands out read-only views (<c>IReadOnlyList</c>, <c>IReadOnlyDictionary</c>) of collections that are mutable

@@ -7,8 +7,10 @@ namespace Gateway.Policy.Scripting;
 /// Maps an IL offset in a rule's method to its script line and column, from the portable PDB emitted with the rule.
 /// The runtime's own stack-trace line lookup does not resolve symbols of assemblies loaded from a stream into a
 /// collectible context, so a throwing rule would be reported without its line. Used only when a rule throws.
+/// The PDB describes the script with its budget checks inserted; <paramref name="positions"/> maps its lines and columns
+/// back to the script as written.
 /// </summary>
-internal sealed class ScriptLineMap(byte[] portablePdb)
+internal sealed class ScriptLineMap(byte[] portablePdb, ScriptPositionMap? positions = null)
 {
     private readonly Lazy<MetadataReaderProvider> _provider = new(() => MetadataReaderProvider.FromPortablePdbImage(System.Collections.Immutable.ImmutableArray.Create(portablePdb)));
 
@@ -27,7 +29,8 @@ internal sealed class ScriptLineMap(byte[] portablePdb)
                 if (point.Offset > ilOffset) break;
                 best = point;
             }
-            return best is { } p ? (p.StartLine, p.StartColumn) : null;
+            if (best is not { } p) return null;
+            return positions is null ? (p.StartLine, p.StartColumn) : positions.ToOriginal(p.StartLine, p.StartColumn);
         }
         catch (BadImageFormatException)
         {

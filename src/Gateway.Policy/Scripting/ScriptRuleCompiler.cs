@@ -20,6 +20,8 @@ namespace Gateway.Policy.Scripting;
 /// that leaves a script unchanged compiles nothing and returns the same step instance.</item>
 /// <item>Build the script compilation against <see cref="RuleGlobals"/> and a fixed set of references (<see cref="ScriptReferences"/>).</item>
 /// <item>Check it: compiler errors, and every symbol the script uses against the allowlist (<see cref="ScriptAllowlistChecker"/>).</item>
+/// <item>Insert budget checks into every loop and function body (<see cref="ScriptBudgetRewriter"/>), after the checks above so
+/// diagnostics only ever see the user's code; a map from the rewritten positions back to the user's goes with the PDB.</item>
 /// <item>Emit it ourselves (with a portable PDB loaded alongside, for script lines in exceptions) into a fresh collectible load context:
 /// the scripting API's own loader never unloads.</item>
 /// <item>Bind the submission factory to a delegate; wrap it in a <see cref="ScriptAssemblyHandle"/> and a <see cref="CompiledScriptRule"/>.</item>
@@ -56,6 +58,12 @@ public sealed class ScriptRuleCompiler
     /// <summary>Script workers currently stuck in a script that overran its budget.</summary>
     public int StuckWorkers => _workers.Stuck;
 
+    /// <summary>Runs that overran their budget and were ended by an inserted budget check, their worker kept (since start).</summary>
+    public long StoppedRuns => _workers.Stopped;
+
+    /// <summary>Workers written off because their script could not be stopped in time (since start; those that came back included).</summary>
+    public long WrittenOffWorkers => _workers.WrittenOff;
+
     /// <summary>Compiles <paramref name="code"/> (the content of <see cref="RuleRef.Path"/>) into a step, or reports why it cannot.</summary>
     public ScriptCompileResult Compile(RuleRef rule, string code)
     {
@@ -89,14 +97,20 @@ public sealed class ScriptRuleCompiler
         }
         if (diagnostics.Any(d => d.IsError)) return new ScriptCompileResult(null, diagnostics, false, Stopwatch.GetElapsedTime(started));
 
-        // 4. Emit into a collectible context.
+        // 4. Budget checks: a loop or a recursion that never calls the rule API still stops when its time is up.
+        var (checkedTree, positions) = _options.BudgetChecks ? ScriptBudgetRewriter.Rewrite(tree, compilation.GetSemanticModel(tree)) : (tree, null);
+        var checkedCompilation = compilation.ReplaceSyntaxTree(tree, checkedTree);
+
+        // 5. Emit into a collectible context.
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
-        var emit = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        var emit = checkedCompilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
         if (!emit.Success)
         {
+            // The user's code compiled: an error here comes from an inserted check (a construct the rewriter does not handle).
             diagnostics.AddRange(emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)
-                .Select(d => new PolicyDiagnostic(Locate(rule.Path, d.Location), $"{d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}")));
+                .Select(d => new PolicyDiagnostic(LocateRewritten(rule.Path, d.Location, positions),
+                    $"{d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)} (in the time-budget checks the gateway inserts here; rewrite this construct, e.g. as a block body)")));
             return new ScriptCompileResult(null, diagnostics, false, Stopwatch.GetElapsedTime(started));
         }
         pe.Position = 0;
@@ -104,11 +118,11 @@ public sealed class ScriptRuleCompiler
         var context = new ScriptLoadContext($"rule:{rule.Id}:{hash[..12]}");
         var assembly = context.LoadFromStream(pe, pdb);
 
-        // 5. The submission factory, as a delegate.
-        var entryPoint = compilation.GetEntryPoint(CancellationToken.None)
+        // 6. The submission factory, as a delegate.
+        var entryPoint = checkedCompilation.GetEntryPoint(CancellationToken.None)
             ?? throw new InvalidOperationException($"Script {rule.Path} compiled without an entry point.");
         var entry = EntryDelegate(assembly, entryPoint);
-        var handle = new ScriptAssemblyHandle(hash, context, assembly, entry, new ScriptLineMap(pdb.ToArray()));
+        var handle = new ScriptAssemblyHandle(hash, context, assembly, entry, new ScriptLineMap(pdb.ToArray(), positions));
         lock (_gate)
         {
             // Another thread may have compiled the same content meanwhile: keep one (ours becomes garbage and unloads).
@@ -159,6 +173,14 @@ public sealed class ScriptRuleCompiler
         // Unmapped on purpose: a #line directive in the script must not move diagnostics elsewhere.
         var start = location.GetLineSpan().StartLinePosition;
         return new SourceLocation(path, start.Line + 1, start.Character + 1);
+    }
+
+    private static SourceLocation LocateRewritten(string path, Location location, ScriptPositionMap? positions)
+    {
+        if (!location.IsInSource) return new SourceLocation(path, 0, 0);
+        var start = location.GetLineSpan().StartLinePosition;
+        var (line, column) = positions?.ToOriginal(start.Line + 1, start.Character + 1) ?? (start.Line + 1, start.Character + 1);
+        return new SourceLocation(path, line, column);
     }
 
     private void PruneDeadEntries()

@@ -17,4 +17,10 @@ public sealed record ScriptRuleCompilerOptions
     /// small and I/O-free, and the cost of a run is dominated by the hand-off to a worker, not by the script's code.
     /// </summary>
     public bool Optimize { get; init; }
+
+    /// <summary>
+    /// Insert time-budget checks into loops and functions (default true). Off only to measure what they cost: without them a
+    /// script that loops forever spins its worker for the life of the process.
+    /// </summary>
+    internal bool BudgetChecks { get; init; } = true;
 }

@@ -4,12 +4,15 @@ namespace Gateway.Policy.Scripting;
 
 /// <summary>
 /// Dedicated threads that run rule scripts, so a script that loops forever burns one of these and never a thread-pool
-/// thread the host needs for requests. A caller waits for its item up to a deadline; when the deadline passes while the
-/// script is still running, that worker is written off as stuck and a replacement thread starts (up to <see cref="MaxStuck"/>
-/// stuck workers; a .NET thread cannot be aborted, so a stuck worker keeps its thread and a CPU share until the script ends,
-/// which for a true infinite loop is never). Past that cap no replacement starts and capacity shrinks: rules then time out
-/// without starting, and <see cref="Pipeline.RuleHealth"/> disables them. A stuck worker that does finish goes back to work
-/// (or ends, when it is surplus).
+/// thread the host needs for requests. A caller waits for its item up to a deadline. Each run carries a
+/// <see cref="ScriptRunBudget"/>, made current on the worker while the script runs: the checks the compiler inserts into
+/// every loop and function body stop the script once its deadline passes (the caller then sees a timeout and the worker is
+/// free at once). When the caller's deadline passes while the script still runs (it is inside a long call into the runtime
+/// libraries, where no check can be inserted), the caller stops the run and waits a little longer (the stop wait) for the
+/// next check to end it; only when that fails too is the worker written off as stuck and a replacement thread started (up to
+/// <see cref="MaxStuck"/> stuck workers; a .NET thread cannot be aborted). Past that cap no replacement starts and capacity
+/// shrinks: rules then time out without starting, and <see cref="Pipeline.RuleHealth"/> disables them. A stuck worker whose
+/// script does end (its next check throws, the run being stopped) goes back to work, or ends when it is surplus.
 /// </summary>
 internal sealed class ScriptWorkers
 {
@@ -17,10 +20,13 @@ internal sealed class ScriptWorkers
     private readonly int _size;
     private int _active;   // threads taking work (not written off)
     private int _stuck;    // threads written off while running a script that overran
+    private long _stopped; // runs ended by an inserted budget check
+    private long _writtenOff;
     private int _threadCounter;
 
     public ScriptWorkers(int size, int maxStuck)
     {
+        ScriptRunBudget.Install();
         _size = Math.Max(1, size);
         MaxStuck = Math.Max(0, maxStuck);
         for (var i = 0; i < _size; i++) StartThread();
@@ -35,26 +41,54 @@ internal sealed class ScriptWorkers
     /// <summary>Threads taking new work.</summary>
     public int Active => Volatile.Read(ref _active);
 
-    /// <summary>Runs <paramref name="work"/> (which returns its failure, or throws it) on a worker and waits up to <paramref name="timeout"/>.</summary>
-    public WorkOutcome Run(Func<Exception?> work, TimeSpan timeout)
-    {
-        var item = new WorkItem(work);
-        _queue.Add(item);
-        if (item.Done.Wait(timeout)) return item.Error is null ? WorkOutcome.Completed : WorkOutcome.Faulted(item.Error);
+    /// <summary>Runs that overran and were ended by an inserted budget check (their worker was not written off), since start.</summary>
+    public long Stopped => Interlocked.Read(ref _stopped);
 
-        // Deadline passed. Not started yet: withdraw it so it never runs. Running: write its worker off and replace it.
+    /// <summary>Workers written off as stuck, since start (those that came back included).</summary>
+    public long WrittenOff => Interlocked.Read(ref _writtenOff);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (which returns its failure, or throws it) on a worker with <paramref name="budget"/> current,
+    /// and waits up to <paramref name="timeout"/>, then, if it is still running, up to <paramref name="stopWait"/> more after
+    /// stopping it.
+    /// </summary>
+    public WorkOutcome Run(Func<Exception?> work, ScriptRunBudget budget, TimeSpan timeout, TimeSpan stopWait)
+    {
+        var item = new WorkItem(work, budget);
+        _queue.Add(item);
+        if (item.Done.Wait(timeout)) return Outcome(item);
+
+        // Deadline passed. Not started yet: withdraw it so it never runs.
         if (Interlocked.CompareExchange(ref item.State, WorkItem.Abandoned, WorkItem.Queued) == WorkItem.Queued)
             return WorkOutcome.TimedOut(started: false);
+        // Running: its next budget check throws. Usually that is at once; give it the stop wait.
+        budget.Stop();
+        if (item.Done.Wait(stopWait)) return StoppedOutcome(item);
+        // Still running (inside a long runtime call): write its worker off and replace it.
         if (Interlocked.CompareExchange(ref item.State, WorkItem.AbandonedRunning, WorkItem.Running) == WorkItem.Running)
         {
             Interlocked.Increment(ref _stuck);
+            Interlocked.Increment(ref _writtenOff);
             Interlocked.Decrement(ref _active);
             if (Stuck <= MaxStuck) StartThread();
             return WorkOutcome.TimedOut(started: true);
         }
         // It finished between the wait and the check.
         item.Done.Wait();
+        return StoppedOutcome(item);
+    }
+
+    private WorkOutcome Outcome(WorkItem item)
+    {
+        // A check that threw means the run spent its budget, even if the script caught the exception and went on to finish.
+        if (item.Budget.Tripped) return StoppedOutcome(item);
         return item.Error is null ? WorkOutcome.Completed : WorkOutcome.Faulted(item.Error);
+    }
+
+    private WorkOutcome StoppedOutcome(WorkItem item)
+    {
+        if (item.Budget.Tripped) Interlocked.Increment(ref _stopped);
+        return WorkOutcome.TimedOut(started: true);
     }
 
     private void StartThread()
@@ -85,8 +119,10 @@ internal sealed class ScriptWorkers
     private bool Process(WorkItem item)
     {
         if (Interlocked.CompareExchange(ref item.State, WorkItem.Running, WorkItem.Queued) != WorkItem.Queued) return true;
+        ScriptRunBudget.MakeCurrent(item.Budget);
         try { item.Error = item.Work!(); }
         catch (Exception ex) { item.Error = ex; }
+        finally { ScriptRunBudget.MakeCurrent(null); }
         item.Work = null;
         if (Interlocked.CompareExchange(ref item.State, WorkItem.Finished, WorkItem.Running) == WorkItem.Running)
         {
@@ -104,8 +140,9 @@ internal sealed class ScriptWorkers
         return true;
     }
 
-    private sealed class WorkItem(Func<Exception?> work)
+    private sealed class WorkItem(Func<Exception?> work, ScriptRunBudget budget)
     {
+        public readonly ScriptRunBudget Budget = budget;
         public const int Queued = 0, Running = 1, Finished = 2, Abandoned = 3, AbandonedRunning = 4;
         public Func<Exception?>? Work = work;
         public readonly ManualResetEventSlim Done = new();
