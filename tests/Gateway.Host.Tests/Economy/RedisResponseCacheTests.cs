@@ -69,6 +69,36 @@ public sealed class RedisResponseCacheTests
         Assert.Equal(back.Content, fromB.Content); // (B may have answered BYPASS from its upstream until its own connection came back)
     }
 
+    [Fact]
+    public async Task RedisHung_RequestsStillSucceedWithinBound_ThenHitsAgainWhenItResumes()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var gw = await GatewayFixture.StartAsync(new Dictionary<string, string?> { ["REDIS_URL"] = redis.Url });
+        var run = Guid.NewGuid().ToString("N");
+        var session = new Dictionary<string, string> { ["X-Session-Id"] = "hung-" + run }; // sticky routing reads the session store too
+        var body = Completion.Request($"redis-hung-{run} Name a river");
+        await PollAsync(gw, body, c => c.Cache == "HIT", Recovery, "never reached Redis");
+
+        // SIGSTOP: connections stay open, nothing answers. Requests pay at most the store's command timeout, never hang.
+        redis.Pause();
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                var c = await Completion.SendAsync(gw, i % 2 == 0 ? body : Completion.Request($"redis-hung-{run}-{i} Say hi", stream: true), session, Bound);
+                c.AssertOk();
+                Assert.True(c.Cache is "BYPASS" or "MISS", $"request {i} with Redis hung: X-Cache {c.Cache}");
+                Assert.True(clock.Elapsed < Bound, $"request {i} took {clock.Elapsed}");
+            }
+        }
+        finally
+        {
+            redis.Resume();
+        }
+        await PollAsync(gw, body, c => c.Cache == "HIT", Recovery, "never hit again after Redis resumed");
+    }
+
     /// <summary>Sends <paramref name="body"/> until <paramref name="done"/> (every answer must be a 200 within the bound).</summary>
     private static async Task<Completion> PollAsync(GatewayFixture gw, System.Text.Json.Nodes.JsonObject body, Func<Completion, bool> done, TimeSpan within, string what)
     {
