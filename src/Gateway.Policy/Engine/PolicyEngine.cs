@@ -90,7 +90,9 @@ public sealed class PolicyEngine(ModelCatalogue catalogue, string defaultModel, 
             && report.Steps.FirstOrDefault(s => s.Status == StepStatus.SkippedDisabled) is { } disabled)
             report = report with { Failed = true, FailedStepId = disabled.Id, FailureReason = "disabled after repeated failures until the next reload" };
         if (!report.Failed) RequestViewMapper.ApplyTo(view, request);
-        var tokensAfter = report.Failed ? tokensBefore : Estimate(view);
+        // Every text change was journaled with its token estimates before and after: no need to tokenize the request again.
+        var tokensAfter = report.Failed ? tokensBefore
+            : tokensBefore + context.Changes.Where(c => c.Action is "replace_text" or "system_note").Sum(c => c.TokensAfter - c.TokensBefore);
         return new ShapedRequest(snapshot, profile, selection.Reason, null, view.Model, view.ModelSource, context, report, tokensBefore, tokensAfter);
     }
 
