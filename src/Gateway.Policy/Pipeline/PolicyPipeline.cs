@@ -73,9 +73,15 @@ public static class PolicyPipeline
             var elapsed = Stopwatch.GetElapsedTime(started);
             var ms = elapsed.TotalMilliseconds;
 
-            // 3. Success within budget.
-            if (error is null && elapsed <= step.Budget)
+            // 3. Success within budget. A built-in step is deterministic in the request's content: rolling it back because the
+            //    machine was busy would make the same old turn come out differently in the next request (a broken prompt cache,
+            //    swinging token use). So a slow built-in step keeps its result and is only reported; the budget is a hard
+            //    limit for scripts, which can loop.
+            if (error is null && (elapsed <= step.Budget || step.Trusted))
             {
+                if (elapsed > step.Budget)
+                    log.LogWarning("Policy step {StepId} took {Elapsed:0} ms (budget {Budget:0} ms); kept, as built-in steps are deterministic (profile {Profile})",
+                        step.Id, ms, step.Budget.TotalMilliseconds, profile.Name);
                 var (before, after, count) = Sum(context, scope);
                 context.EndRule(scope);
                 health.RecordSuccess(step.Id);

@@ -82,6 +82,18 @@ public class PolicyPipelineTests
     }
 
     [Fact]
+    public void A_slow_built_in_step_keeps_its_result_so_history_stays_stable()
+    {
+        // Built-in steps are deterministic: whether an old turn is capped must not depend on how busy the machine is.
+        var health = new RuleHealth();
+        var slow = new FakeStep("cap_content", () => Thread.Sleep(120), TimeSpan.FromMilliseconds(40), trusted: true);
+        var (json, report) = RunSteps(Config(), health, slow);
+        Assert.Contains("cap_content", json);
+        Assert.Equal(StepStatus.Applied, report.Steps[0].Status);
+        Assert.Empty(health.Report());
+    }
+
+    [Fact]
     public void A_step_that_keeps_failing_is_disabled_and_then_skipped()
     {
         var health = new RuleHealth(disableAfter: 3);
