@@ -59,17 +59,12 @@ public static class GatewayApp
             upstreamOptions = upstreamOptions with { BaseUrl = demo.BaseUrl };
         }
 
-        var catalogue = LoadCatalogue(options.PolicyDirectory);
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(catalogue);
-        var defaultModel = options.DefaultModel ?? catalogue.DefaultModel;
-        var opusModel = options.OpusModel ?? catalogue.OpusModel;
-        services.AddSingleton(new ModelResolver(catalogue, defaultModel, opusModel, catalogue.Aliases));
-        AddPolicies(services, builder.Configuration, options, catalogue, defaultModel, opusModel);
+        AddPolicies(services, builder.Configuration, options);
         services.AddSingleton<IThinkingStore>(new InMemoryThinkingStore());
         services.AddSingleton(new TranslationOptions(options.DefaultMaxTokens));
-        services.AddSingleton<ChatToMessagesRequestTranslator>();
+        services.AddSingleton<SnapshotTranslators>();
         services.AddSingleton<MessagesToChatResponseTranslator>();
         services.AddSingleton(new AnthropicUpstreamClient(upstreamOptions));
         services.AddSingleton(new GatewayKeySet(options.GatewayApiKeys));
@@ -96,7 +91,7 @@ public static class GatewayApp
     }
 
     /// <summary>The policy layer: snapshot builder (with the one script compiler and session store of the process), store, engine, reload triggers.</summary>
-    private static void AddPolicies(IServiceCollection services, IConfiguration config, GatewayOptions options, ModelCatalogue catalogue, string defaultModel, string opusModel)
+    private static void AddPolicies(IServiceCollection services, IConfiguration config, GatewayOptions options)
     {
         var environment = SeedOverrides.Variables.ToDictionary(v => v, v => config[v], StringComparer.Ordinal);
         // Shared state: Redis when REDIS_URL is set (fail-open), bounded in-memory stores otherwise.
@@ -106,7 +101,7 @@ public static class GatewayApp
             new BuiltInStepOptions { SessionStore = sp.GetRequiredService<SharedState>().SessionModels }));
         services.AddSingleton(sp => new PolicyStore(sp.GetRequiredService<PolicySnapshotBuilder>(), options.PolicyDirectory,
             environment, TimeProvider.System, sp.GetRequiredService<ILogger<PolicyStore>>()));
-        services.AddSingleton(sp => new PolicyEngine(catalogue, defaultModel, opusModel, TiktokenEstimator.Instance, sp.GetRequiredService<ILogger<PolicyEngine>>()));
+        services.AddSingleton(sp => new PolicyEngine(options.DefaultModel, options.OpusModel, TiktokenEstimator.Instance, sp.GetRequiredService<ILogger<PolicyEngine>>()));
         services.AddSingleton(new ContextPruner(TiktokenEstimator.Instance));
         services.AddSingleton(sp => new PromptCachePlanner(sp.GetRequiredService<SharedState>().PrefixHashes, TiktokenEstimator.Instance,
             sp.GetRequiredService<ILogger<PromptCachePlanner>>()));
@@ -119,7 +114,7 @@ public static class GatewayApp
     private static void MapEndpoints(WebApplication app, bool demo)
     {
         app.MapGet("/healthz", () => Results.Json(new HealthStatus("ok", demo ? "demo-simulator" : "anthropic", Version), HostJsonContext.Default.HealthStatus));
-        app.MapGet("/readyz", (ModelCatalogue catalogue) => catalogue.Models.Count > 0
+        app.MapGet("/readyz", (PolicyStore store) => store.Current.Catalogue.Models.Count > 0
             ? Results.Json(new HealthStatus("ready", demo ? "demo-simulator" : "anthropic", Version), HostJsonContext.Default.HealthStatus)
             : Results.Json(new HealthStatus("no models", demo ? "demo-simulator" : "anthropic", Version), HostJsonContext.Default.HealthStatus, statusCode: 503));
 
@@ -132,12 +127,6 @@ public static class GatewayApp
         }
         app.MapFallback("/v1/{**rest}", (HttpContext http) =>
             OpenAiErrorWriter.WriteAsync(http, 404, OpenAiErrorTypes.NotFound, $"Unknown endpoint {http.Request.Method} {http.Request.Path}.", code: "unknown_url"));
-    }
-
-    private static ModelCatalogue LoadCatalogue(string policyDirectory)
-    {
-        var path = Path.Combine(policyDirectory, "models.yaml");
-        return File.Exists(path) ? ModelCatalogue.Load(path) : ModelCatalogue.LoadDefault();
     }
 
     /// <summary>--urls / ASPNETCORE_URLS win; else PORT (all interfaces, as platforms that set PORT expect); else 127.0.0.1:8080.</summary>

@@ -67,34 +67,16 @@ public static class PolicyCli
         new PolicySnapshotBuilder(new ScriptRuleCompiler(), new BuiltInStepOptions { SessionStore = new InMemorySessionModelStore() })
             .Build(dir, Overrides(), DateTimeOffset.UtcNow);
 
-    private static ModelCatalogue Catalogue(string dir, List<string> problems)
-    {
-        var path = Path.Combine(dir, "models.yaml");
-        if (!File.Exists(path)) return ModelCatalogue.LoadDefault();
-        try
-        {
-            return ModelCatalogue.Load(path);
-        }
-        catch (ModelCatalogueException ex)
-        {
-            problems.AddRange(ex.Errors.Select(e => e.Contains(':') ? e : $"{path}: error: {e}"));
-            return ModelCatalogue.LoadDefault();
-        }
-    }
-
     // ---- check ----
 
     private static int Check(string dir, TextWriter output, TextWriter error)
     {
-        var problems = new List<string>();
-        Catalogue(dir, problems);
         var result = Build(dir);
         foreach (var d in result.Diagnostics) (d.IsError ? error : output).WriteLine(Relative(dir, d));
-        foreach (var p in problems) error.WriteLine(p);
         var tests = PolicyTestCaseLoader.Load(Path.Combine(dir, "tests"));
         foreach (var d in tests.Diagnostics) (d.IsError ? error : output).WriteLine(Relative(dir, d));
 
-        var errors = result.Errors.Count() + problems.Count + tests.Diagnostics.Count(d => d.IsError);
+        var errors = result.Errors.Count() + tests.Diagnostics.Count(d => d.IsError);
         if (errors > 0 || result.Snapshot is null)
         {
             error.WriteLine($"{errors} error(s): policies in {dir} are invalid.");
@@ -144,10 +126,9 @@ public static class PolicyCli
             error.WriteLine("policies are invalid: run 'policy check' first.");
             return 1;
         }
-        var problems = new List<string>();
-        var catalogue = Catalogue(dir, problems);
+        var catalogue = snapshot.Catalogue;
         var request = ParseRequest(ReadRequestJson(requestFile, line));
-        var engine = Engine(catalogue);
+        var engine = Engine();
         var shaped = engine.ShapeRequest(snapshot, new PolicyRequestInput(request, key is null ? null : KeyHash.Sha256Hex(key), headers, DateTimeOffset.UtcNow) { ForceProfile = profile });
 
         output.WriteLine($"policy version {snapshot.Version} ({dir})");
@@ -197,13 +178,12 @@ public static class PolicyCli
         foreach (var d in loaded.Diagnostics) (d.IsError ? error : output).WriteLine(d);
         if (loaded.HasErrors) return 1;
 
-        var catalogue = Catalogue(dir, []);
         int passed = 0, failed = 0;
         foreach (var test in loaded.Cases)
         {
             // Each case gets a fresh engine and session store: cases must not influence each other through sticky routing.
             var fresh = Build(dir).Snapshot!;
-            var failures = RunCase(test, fresh, catalogue);
+            var failures = RunCase(test, fresh);
             if (failures.Count == 0)
             {
                 passed++;
@@ -220,8 +200,9 @@ public static class PolicyCli
         return failed == 0 ? 0 : 1;
     }
 
-    internal static List<string> RunCase(PolicyTestCase test, PolicySnapshot snapshot, ModelCatalogue catalogue)
+    internal static List<string> RunCase(PolicyTestCase test, PolicySnapshot snapshot)
     {
+        var catalogue = snapshot.Catalogue;
         var failures = new List<string>();
         ChatCompletionRequest request;
         try
@@ -232,7 +213,7 @@ public static class PolicyCli
         {
             return [$"request does not parse: {ex.Message}"];
         }
-        var shaped = Engine(catalogue).ShapeRequest(snapshot, new PolicyRequestInput(request,
+        var shaped = Engine().ShapeRequest(snapshot, new PolicyRequestInput(request,
             test.Key is null ? null : KeyHash.Sha256Hex(test.Key), test.Headers, DateTimeOffset.UtcNow) { ForceProfile = test.Profile });
         var e = test.Expect;
         if (e.Profile is not null && e.Profile != shaped.Profile.Name) failures.Add($"profile: expected {e.Profile}, got {shaped.Profile.Name}");
@@ -263,9 +244,10 @@ public static class PolicyCli
 
     // ---- helpers ----
 
-    private static PolicyEngine Engine(ModelCatalogue catalogue) =>
-        new(catalogue, Environment.GetEnvironmentVariable("DEFAULT_MODEL") is { Length: > 0 } d ? d : catalogue.DefaultModel,
-            Environment.GetEnvironmentVariable("OPUS_MODEL") is { Length: > 0 } o ? o : catalogue.OpusModel,
+    /// <summary>As the gateway builds it: DEFAULT_MODEL / OPUS_MODEL override the catalogue's defaults.</summary>
+    private static PolicyEngine Engine() =>
+        new(Environment.GetEnvironmentVariable("DEFAULT_MODEL") is { Length: > 0 } d ? d : null,
+            Environment.GetEnvironmentVariable("OPUS_MODEL") is { Length: > 0 } o ? o : null,
             TiktokenEstimator.Instance, NullLogger.Instance);
 
     private static RequestTranslation Translate(ModelCatalogue catalogue, ChatCompletionRequest request, string model) =>

@@ -1,5 +1,4 @@
 using Gateway.Accounting.Cache;
-using Gateway.Core.Models;
 using Gateway.Core.Protocol.Anthropic;
 using Gateway.Policy.Economy;
 using Gateway.Policy.Engine;
@@ -19,12 +18,12 @@ public sealed record EconomyOutcome(PruneResult? Pruned, CachePlan? Plan, CacheL
 /// 3. place prompt-cache breakpoints (at most 4, above the model minimum, TTL from the profile).
 /// Every step is a per-profile policy feature; each is fail-open (a store that fails reads as a miss).
 /// </summary>
-public sealed class UpstreamEconomy(ModelCatalogue catalogue, ContextPruner pruner, PromptCachePlanner planner, ResponseCache responseCache, ILogger<UpstreamEconomy> log)
+public sealed class UpstreamEconomy(ContextPruner pruner, PromptCachePlanner planner, ResponseCache responseCache, ILogger<UpstreamEconomy> log)
 {
     public async ValueTask<EconomyOutcome> PrepareAsync(MessagesRequest upstream, ShapedRequest shaped, string keyScope, double? clientTemperature, CancellationToken ct)
     {
         var config = shaped.Profile.Config;
-        catalogue.TryGet(upstream.Model, out var model);
+        shaped.Snapshot.Catalogue.TryGet(upstream.Model, out var model);
 
         // 1. Fit the context window (the output budget comes out of it).
         PruneResult? pruned = null;

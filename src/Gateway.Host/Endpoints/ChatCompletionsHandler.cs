@@ -10,6 +10,7 @@ using Gateway.Core.Translation;
 using Gateway.Core.Upstream;
 using Gateway.Host.Economy;
 using Gateway.Host.Observability;
+using Gateway.Host.Policies;
 using Gateway.Host.Security;
 using Gateway.Policy.Abstractions;
 using Gateway.Policy.Engine;
@@ -34,7 +35,7 @@ namespace Gateway.Host.Endpoints;
 public sealed class ChatCompletionsHandler(
     PolicyStore policies,
     PolicyEngine policyEngine,
-    ChatToMessagesRequestTranslator requestTranslator,
+    SnapshotTranslators translators,
     MessagesToChatResponseTranslator responseTranslator,
     IThinkingStore thinking,
     AnthropicUpstreamClient upstream,
@@ -70,7 +71,7 @@ public sealed class ChatCompletionsHandler(
 
             // 4. Translate.
             ctx.ErrorStage = "translate";
-            var translation = requestTranslator.Translate(request, shaped.Model);
+            var translation = translators.RequestTranslator(shaped.Snapshot).Translate(request, shaped.Model);
             ctx.Stream = translation.Request.Stream == true;
             ctx.Adjustments = translation.Adjustments;
             if (translation.Adjustments.Count > 0)

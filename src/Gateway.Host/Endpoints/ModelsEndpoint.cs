@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using Gateway.Core.Models;
+using Gateway.Host.Policies;
+using Gateway.Policy.Reload;
 
 namespace Gateway.Host.Endpoints;
 
@@ -9,9 +10,9 @@ public static class ModelsEndpoint
     // A fixed timestamp: the list is configuration, and a stable body lets clients cache it.
     private const long Created = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-    public static IResult List(ModelResolver models)
+    public static IResult List(PolicyStore store, SnapshotTranslators snapshots)
     {
-        var data = models.ListedModelIds()
+        var data = snapshots.Resolver(store.Current).ListedModelIds()
             .Select(id => new ModelObject(id, "model", Created, id.StartsWith("claude", StringComparison.Ordinal) ? "anthropic" : "claude-gateway"))
             .ToList();
         return Results.Json(new ModelList("list", data), HostJsonContext.Default.ModelList);

@@ -52,12 +52,22 @@ public sealed record ShapedRequest(
 /// 4. after the answer, run the response pipeline on the folded response.
 /// Thread-safe; per-request state lives in the returned <see cref="ShapedRequest"/>.
 /// </summary>
-public sealed class PolicyEngine(ModelCatalogue catalogue, string defaultModel, string opusModel, ITokenEstimator tokens, ILogger log)
+public sealed class PolicyEngine(string? defaultModelOverride, string? opusModelOverride, ITokenEstimator tokens, ILogger log)
 {
     private readonly ConditionalWeakTable<CompiledProfile, ModelResolver> _resolvers = new();
 
-    public string DefaultModel => defaultModel;
-    public string OpusModel => opusModel;
+    /// <summary>An engine whose default and Opus models are fixed (the catalogue still comes from each snapshot).</summary>
+    public PolicyEngine(ModelCatalogue catalogue, string defaultModel, string opusModel, ITokenEstimator tokens, ILogger log)
+        : this(defaultModel, opusModel, tokens, log)
+    {
+        _ = catalogue;
+    }
+
+    /// <summary>The gateway-wide default model for a snapshot: <c>DEFAULT_MODEL</c>, else the catalogue's default.</summary>
+    public string DefaultModel(PolicySnapshot snapshot) => defaultModelOverride ?? snapshot.Catalogue.DefaultModel;
+
+    /// <summary>The gateway-wide Opus model for a snapshot: <c>OPUS_MODEL</c>, else the catalogue's Opus.</summary>
+    public string OpusModel(PolicySnapshot snapshot) => opusModelOverride ?? snapshot.Catalogue.OpusModel;
 
     public ShapedRequest ShapeRequest(PolicySnapshot snapshot, PolicyRequestInput input)
     {
@@ -73,14 +83,14 @@ public sealed class PolicyEngine(ModelCatalogue catalogue, string defaultModel, 
 
         // 2. Model.
         var requested = selection.ModelWithoutPrefix ?? request.Model;
-        var (model, source) = ResolveModel(profile, requested);
+        var (model, source) = ResolveModel(snapshot, profile, requested);
 
         // 3. Request pipeline.
         var config = profile.Config;
         var sessionId = SessionIds.Resolve(request, input.Headers, config.Routing.SessionHeader, input.KeySha256);
         var view = RequestViewMapper.ToView(request, model, source, input.Headers, sessionId);
         var tokensBefore = Estimate(view);
-        var profileView = new ProfileView(config.Name, ProfileDefault(config), ProfileOpus(config), config.Routing.OpusAllowed,
+        var profileView = new ProfileView(config.Name, ProfileDefault(snapshot, config), ProfileOpus(snapshot, config), config.Routing.OpusAllowed,
             config.Models.Allowed, config.Settings);
         PolicyContext? context = null;
         context = new PolicyContext(view, profileView, tokens, new LoggerPolicyLog(log, () => context?.CurrentRuleId ?? ""), input.Now);
@@ -111,22 +121,23 @@ public sealed class PolicyEngine(ModelCatalogue catalogue, string defaultModel, 
         }
     }
 
-    private string ProfileDefault(ProfileConfig config) => config.Models.Default ?? defaultModel;
-    private string ProfileOpus(ProfileConfig config) => config.Models.Opus ?? opusModel;
+    private string ProfileDefault(PolicySnapshot snapshot, ProfileConfig config) => config.Models.Default ?? DefaultModel(snapshot);
+    private string ProfileOpus(PolicySnapshot snapshot, ProfileConfig config) => config.Models.Opus ?? OpusModel(snapshot);
 
     /// <summary>The catalogue resolver with this profile's default, Opus and aliases; then the allowed list.</summary>
-    private (string Model, string Source) ResolveModel(CompiledProfile profile, string? requested)
+    private (string Model, string Source) ResolveModel(PolicySnapshot snapshot, CompiledProfile profile, string? requested)
     {
         var config = profile.Config;
+        // Compiled profiles belong to one snapshot, so a resolver cached per profile always sees that snapshot's catalogue.
         var resolver = _resolvers.GetValue(profile, p =>
         {
-            var aliases = new Dictionary<string, string>(catalogue.Aliases, StringComparer.OrdinalIgnoreCase);
+            var aliases = new Dictionary<string, string>(snapshot.Catalogue.Aliases, StringComparer.OrdinalIgnoreCase);
             foreach (var (name, target) in p.Config.Models.Aliases) aliases[name] = target;
-            return new ModelResolver(catalogue, ProfileDefault(p.Config), ProfileOpus(p.Config), aliases);
+            return new ModelResolver(snapshot.Catalogue, ProfileDefault(snapshot, p.Config), ProfileOpus(snapshot, p.Config), aliases);
         });
         var resolution = resolver.Resolve(requested);
         if (config.Models.Allowed.Count > 0 && !config.Models.Allowed.Contains(resolution.Model, StringComparer.OrdinalIgnoreCase))
-            return (ProfileDefault(config), "profile-default");
+            return (ProfileDefault(snapshot, config), "profile-default");
         return (resolution.Model, resolution.Source);
     }
 

@@ -1,3 +1,4 @@
+using Gateway.Core.Models;
 using Gateway.Policy.Configuration;
 using Gateway.Policy.Pipeline;
 
@@ -19,8 +20,9 @@ public sealed record CompiledProfile(ProfileConfig Config, IReadOnlyList<IPolicy
 public sealed class PolicySnapshot
 {
     public PolicySnapshot(string version, DateTimeOffset loadedAt, IReadOnlyList<PolicyFile> files, IReadOnlyList<CompiledProfile> profiles,
-        IReadOnlyList<PolicyDiagnostic> warnings, IReadOnlyList<object>? ownedResources = null)
+        IReadOnlyList<PolicyDiagnostic> warnings, IReadOnlyList<object>? ownedResources = null, ModelCatalogue? catalogue = null)
     {
+        Catalogue = catalogue ?? EmbeddedCatalogue.Value;
         Version = version;
         LoadedAt = loadedAt;
         Files = files;
@@ -30,6 +32,11 @@ public sealed class PolicySnapshot
         Default = profiles.FirstOrDefault(p => p.Name == "default")
             ?? throw new ArgumentException("A snapshot needs a 'default' profile.", nameof(profiles));
     }
+
+    private static readonly Lazy<ModelCatalogue> EmbeddedCatalogue = new(ModelCatalogue.LoadDefault);
+
+    /// <summary>The model catalogue of this snapshot (<c>models.yaml</c> of the policy directory, else the embedded copy): it reloads with the policies.</summary>
+    public ModelCatalogue Catalogue { get; }
 
     /// <summary>Short hash of every file's path and content: <c>X-Policy-Version</c>.</summary>
     public string Version { get; }

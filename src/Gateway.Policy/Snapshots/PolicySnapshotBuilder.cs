@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Core.Models;
 using Gateway.Policy.Abstractions;
 using Gateway.Policy.Configuration;
 using Gateway.Policy.Pipeline;
@@ -37,6 +38,23 @@ public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInSt
         var loaded = PolicyYamlLoader.LoadDirectory(root);
         diagnostics.AddRange(loaded.Diagnostics);
         if (diagnostics.Any(d => d.IsError)) return new(null, diagnostics);
+
+        // 1b. The model catalogue (models.yaml), validated with the rest: a broken edit keeps the last good snapshot.
+        ModelCatalogue? catalogue = null;
+        var catalogueFile = Path.Combine(root, "models.yaml");
+        if (File.Exists(catalogueFile))
+        {
+            try
+            {
+                catalogue = ModelCatalogue.Load(catalogueFile);
+            }
+            catch (ModelCatalogueException ex)
+            {
+                foreach (var error in ex.Errors) diagnostics.Add(CatalogueDiagnostic(error));
+                if (ex.Errors.Count == 0) diagnostics.Add(new PolicyDiagnostic(new SourceLocation("models.yaml", 0, 0), ex.Message));
+                return new(null, diagnostics);
+            }
+        }
 
         // 2. Seed overrides.
         var profiles = SeedOverrides.Apply(loaded.Profiles, environment);
@@ -89,11 +107,12 @@ public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInSt
 
         // 5. Version.
         var files = loaded.Files
+            .Concat(catalogue is null ? [] : ["models.yaml"])
             .Select(f => new PolicyFile(f, HashFile(Path.Combine(root, f))))
             .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
         var version = Version(files, environment);
-        return new(new PolicySnapshot(version, now, files, compiledProfiles, diagnostics.Where(d => !d.IsError).ToList(), owned), diagnostics);
+        return new(new PolicySnapshot(version, now, files, compiledProfiles, diagnostics.Where(d => !d.IsError).ToList(), owned, catalogue), diagnostics);
     }
 
     /// <summary>The environment variables that change the default profile; part of the version so an override change is visible.</summary>
@@ -106,6 +125,15 @@ public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInSt
         foreach (var name in OverrideVariables)
             if (environment.TryGetValue(name, out var value) && value is not null) text.Append(name).Append('=').Append(value).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
+    }
+
+    /// <summary>The catalogue reports <c>path:line: message</c>; policy diagnostics print <c>models.yaml:line:col: error message</c>.</summary>
+    private static PolicyDiagnostic CatalogueDiagnostic(string error)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(error, @"^.*?:(\d+): (.*)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        return m.Success
+            ? new PolicyDiagnostic(new SourceLocation("models.yaml", int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1), m.Groups[2].Value)
+            : new PolicyDiagnostic(new SourceLocation("models.yaml", 0, 0), error);
     }
 
     private static string HashFile(string path)
