@@ -28,5 +28,8 @@ public sealed class CatalogueMatchesSimulatorTests
         var simulated = SimulatedModels.Find(id);
         Assert.NotNull(simulated);
         Assert.Equal(entry.MaxOutputTokens, simulated!.MaxOutputTokens);
+        // The planner places breakpoints only above the catalogue's minimum: it may be more cautious than the upstream, never less.
+        Assert.True(entry.MinCacheableTokens >= simulated.MinCacheableTokens,
+            $"{id}: catalogue minimum {entry.MinCacheableTokens} < simulator's {simulated.MinCacheableTokens}");
     }
 }
