@@ -1,0 +1,100 @@
+using BenchmarkDotNet.Attributes;
+using Gateway.Accounting.Cache;
+using Gateway.Core.Models;
+using Gateway.Core.Protocol.Anthropic;
+using Gateway.Core.Protocol.OpenAi;
+using Gateway.Core.Translation;
+using Gateway.Policy.Economy;
+using Gateway.Policy.Engine;
+using Gateway.Policy.Snapshots;
+using Gateway.Policy.Tokens;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Micro;
+
+/// <summary>
+/// The request half of one completion, on a real Continue request, step by step as ChatCompletionsHandler runs it.
+/// Steps that change the request in place (policy, planner) get a fresh parse, or have their marks taken off after each call,
+/// so every invocation sees the request the client sent; <c>Parse</c> is there to subtract.
+/// </summary>
+[MemoryDiagnoser]
+public class RequestBenchmarks
+{
+    [Params("small", "large")]
+    public string Size { get; set; } = "small";
+
+    private byte[] _body = [];
+    private Dictionary<string, string> _headers = [];
+    private ChatCompletionRequest _parsed = null!;
+    private MessagesRequest _upstream = null!;
+    private ModelEntry? _model;
+    private PolicySnapshot _snapshot = null!;
+    private PolicyEngine _engine = null!;
+    private ChatToMessagesRequestTranslator _translator = null!;
+    private PromptCachePlanner _planner = null!;
+    private ContextPruner _pruner = null!;
+    private Gateway.Policy.Configuration.CacheConfig _cacheConfig = null!;
+    private ModelCatalogue _catalogue = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        (_body, _headers) = Fixtures.Request(Size);
+        _catalogue = Fixtures.Catalogue();
+        _snapshot = Fixtures.Snapshot();
+        _engine = new PolicyEngine(_catalogue, _catalogue.DefaultModel, _catalogue.OpusModel, TiktokenEstimator.Instance, NullLogger.Instance);
+        _translator = new ChatToMessagesRequestTranslator(_catalogue, new InMemoryThinkingStore(), new TranslationOptions());
+        _planner = new PromptCachePlanner(new InMemoryPrefixHashStore(), TiktokenEstimator.Instance);
+        _pruner = new ContextPruner(TiktokenEstimator.Instance);
+        _cacheConfig = _snapshot.Default.Config.Cache;
+
+        _parsed = ChatCompletionRequestParser.Parse(_body);
+        var shaped = ShapeFresh();
+        _upstream = _translator.Translate(shaped.Request, shaped.Shaped.Model).Request;
+        _catalogue.TryGet(_upstream.Model, out var model);
+        _model = model;
+        if (CacheMarks.Strip(_upstream) > 0) throw new InvalidOperationException("the fixture carries client cache_control marks; the planner benchmark assumes none");
+    }
+
+    private (ChatCompletionRequest Request, ShapedRequest Shaped) ShapeFresh()
+    {
+        var request = ChatCompletionRequestParser.Parse(_body);
+        var shaped = _engine.ShapeRequest(_snapshot, new PolicyRequestInput(request, null, _headers, DateTimeOffset.UtcNow));
+        return (request, shaped);
+    }
+
+    [Benchmark(Description = "parse")]
+    public ChatCompletionRequest Parse() => ChatCompletionRequestParser.Parse(_body);
+
+    [Benchmark(Description = "translate request (parsed once)")]
+    public MessagesRequest Translate() => _translator.Translate(_parsed, _catalogue.DefaultModel).Request;
+
+    [Benchmark(Description = "parse + policy ShapeRequest (default profile)")]
+    public ShapedRequest ParseAndShape() => ShapeFresh().Shaped;
+
+    [Benchmark(Description = "context pruner (fits: estimate only)")]
+    public PruneResult Prune() => _pruner.Prune(_upstream, int.MaxValue);
+
+    [Benchmark(Description = "response-cache key")]
+    public string CacheKey() => ResponseCacheKey.Compute(_upstream, "default");
+
+    [Benchmark(Description = "prompt-cache planner (prefix seen)")]
+    public async Task<CachePlan> Planner()
+    {
+        var plan = await _planner.ApplyAsync(_upstream, _model, _cacheConfig, "default/bench");
+        CacheMarks.Strip(_upstream);
+        return plan;
+    }
+
+    /// <summary>Everything the gateway does to a request before it goes upstream (the handler's steps 2-5 and the body serialization).</summary>
+    [Benchmark(Description = "whole request path (parse..serialize upstream body)")]
+    public async Task<int> WholeRequestPath()
+    {
+        var (request, shaped) = ShapeFresh();
+        var upstream = _translator.Translate(request, shaped.Model).Request;
+        _pruner.Prune(upstream, Math.Max(1024, (_model?.ContextWindow ?? 200_000) - upstream.MaxTokens));
+        ResponseCacheKey.Compute(upstream, shaped.Profile.Name);
+        await _planner.ApplyAsync(upstream, _model, _cacheConfig, "default/whole");
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(upstream, AnthropicRequestJsonContext.Default.MessagesRequest).Length;
+    }
+}
