@@ -34,8 +34,12 @@ public sealed class TiktokenEstimator : ITokenEstimator, ITokenIndexer
     // ChunkChars, cut at whitespace where possible; a cut inside a long word shifts the estimate by a token or so.
     private const int ChunkChars = 2048;
 
-    // Agent sessions resend the same blocks every turn: counts of long texts are memoized (bounded by total characters).
-    private const int MemoMinChars = 256;
+    // Agent sessions resend the same blocks every turn, and one request counts the same texts several times (policy estimate,
+    // context pruner, prompt-cache layout): counts are memoized. Short texts too: a tokenizer call costs microseconds of setup
+    // even for a tool name, a dictionary hit tens of nanoseconds. Bounded by total characters, each entry charged its
+    // overhead (node, key and boxed count, in chars) on top of its length, so many short entries cannot outgrow the bound.
+    private const int MemoMinChars = 2;
+    private const int MemoEntryOverheadChars = 40;
     private const long MemoMaxChars = 32L * 1024 * 1024;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _memo = new(StringComparer.Ordinal);
     private long _memoChars;
@@ -53,10 +57,11 @@ public sealed class TiktokenEstimator : ITokenEstimator, ITokenIndexer
         if (text.Length < MemoMinChars) return CountChunked(text);
         if (_memo.TryGetValue(text, out var known)) return known;
         var count = CountChunked(text);
-        if (Interlocked.Add(ref _memoChars, text.Length) > MemoMaxChars)
+        var charge = text.Length + MemoEntryOverheadChars;
+        if (Interlocked.Add(ref _memoChars, charge) > MemoMaxChars)
         {
             _memo.Clear();
-            Interlocked.Exchange(ref _memoChars, text.Length);
+            Interlocked.Exchange(ref _memoChars, charge);
         }
         _memo.TryAdd(text, count);
         return count;
