@@ -20,10 +20,18 @@ public class TokenBenchmarks
     public void Setup()
     {
         var request = ChatCompletionRequestParser.Parse(Fixtures.Request("large").Body);
-        _text = request.Messages!.Select(m => m.Content is { ValueKind: System.Text.Json.JsonValueKind.String } s ? s.GetString() ?? "" : "")
-            .MaxBy(t => t.Length)!;
+        _text = request.Messages!.SelectMany(m => Texts(m.Content)).MaxBy(t => t.Length)!;
         _raw = TiktokenTokenizer.CreateForEncoding("cl100k_base");
         Console.WriteLine($"// large block: {_text.Length} chars, {TiktokenEstimator.Instance.Count(_text)} tokens");
+    }
+
+    private static IEnumerable<string> Texts(System.Text.Json.JsonElement? content)
+    {
+        if (content is { ValueKind: System.Text.Json.JsonValueKind.String } s) yield return s.GetString() ?? "";
+        else if (content is { ValueKind: System.Text.Json.JsonValueKind.Array } parts)
+            foreach (var p in parts.EnumerateArray())
+                if (p.ValueKind == System.Text.Json.JsonValueKind.Object && p.TryGetProperty("text", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String)
+                    yield return t.GetString() ?? "";
     }
 
     [Benchmark(Baseline = true, Description = "count large block, not memoized (tokenizer)")]
