@@ -27,6 +27,11 @@ public sealed class RedisResponseCacheTests
         await using var b = await GatewayFixture.StartAsync(settings);
         var run = Guid.NewGuid().ToString("N");
 
+        // 0. Both instances reach Redis first (a cold connection's first command may exceed the short command timeout and
+        //    fail open, by design); the warm-up text carries no run marker, so it does not count as an upstream call below.
+        foreach (var gw in new[] { a, b })
+            await PollAsync(gw, Completion.Request($"redis-warm-up-{Guid.NewGuid():N} Say hi"), c => c.Cache == "MISS", Recovery, "never reached Redis");
+
         // 1. Up: A stores, B (its own simulator, which never sees the request) answers from the shared entry.
         var shared = Completion.Request($"redis-shared-{run} Name three prime numbers");
         var miss = await PollAsync(a, shared, c => c.Cache == "MISS", Recovery, "A never reached Redis (first request MISS)");
