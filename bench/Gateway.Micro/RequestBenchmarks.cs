@@ -42,7 +42,7 @@ public class RequestBenchmarks
         (_body, _headers) = Fixtures.Request(Size);
         _catalogue = Fixtures.Catalogue();
         _snapshot = Fixtures.Snapshot();
-        _engine = new PolicyEngine(_catalogue, _catalogue.DefaultModel, _catalogue.OpusModel, TiktokenEstimator.Instance, NullLogger.Instance);
+        _engine = new PolicyEngine(null, null, TiktokenEstimator.Instance, NullLogger.Instance);
         _translator = new ChatToMessagesRequestTranslator(_catalogue, new InMemoryThinkingStore(), new TranslationOptions());
         _planner = new PromptCachePlanner(new InMemoryPrefixHashStore(), TiktokenEstimator.Instance);
         _pruner = new ContextPruner(TiktokenEstimator.Instance);

@@ -33,8 +33,7 @@ public sealed class InProcessChurn(string repoRoot, ReloadOptions options)
         var compiler = new ScriptRuleCompiler();
         var store = new PolicyStore(new PolicySnapshotBuilder(compiler, new BuiltInStepOptions()), policies.Directory,
             new Dictionary<string, string?>(StringComparer.Ordinal), TimeProvider.System, NullLogger.Instance);
-        var catalogue = ModelCatalogue.Load(Path.Combine(policies.Directory, "models.yaml"));
-        var engine = new PolicyEngine(catalogue, catalogue.DefaultModel, catalogue.OpusModel, TiktokenEstimator.Instance, NullLogger.Instance);
+        var engine = new PolicyEngine(null, null, TiktokenEstimator.Instance, NullLogger.Instance);
         var request = ChatCompletionRequestParser.Parse(GatewayClient.RequestBody(stream: false));
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["X-Gateway-Profile"] = "research" };
 

@@ -72,9 +72,9 @@ public static class PolicyCli
     private static int Check(string dir, TextWriter output, TextWriter error)
     {
         var result = Build(dir);
-        foreach (var d in result.Diagnostics) (d.IsError ? error : output).WriteLine(Relative(dir, d));
+        foreach (var d in result.Diagnostics) (d.IsError ? error : output).WriteLine(d);
         var tests = PolicyTestCaseLoader.Load(Path.Combine(dir, "tests"));
-        foreach (var d in tests.Diagnostics) (d.IsError ? error : output).WriteLine(Relative(dir, d));
+        foreach (var d in tests.Diagnostics) (d.IsError ? error : output).WriteLine(d);
 
         var errors = result.Errors.Count() + tests.Diagnostics.Count(d => d.IsError);
         if (errors > 0 || result.Snapshot is null)
@@ -87,8 +87,6 @@ public static class PolicyCli
         output.WriteLine($"OK: version {s.Version}, {s.Profiles.Count} profile(s) ({string.Join(", ", s.Profiles.Select(p => p.Name))}), {rules} script rule(s), {tests.Cases.Count} test case(s), {s.Files.Count} file(s).");
         return 0;
     }
-
-    private static string Relative(string dir, PolicyDiagnostic d) => d.ToString();
 
     // ---- explain ----
 

@@ -31,9 +31,6 @@ public sealed class GatewayKeySet
         return matched;
     }
 
-    /// <summary>True when <paramref name="secret"/> equals one of the keys.</summary>
-    public bool Contains(string secret) => TryMatch(secret, out _, out _);
-
     /// <summary>Constant-time equality of two secrets of any length.</summary>
     public static bool SecretEquals(string presented, string expected) =>
         CryptographicOperations.FixedTimeEquals(

@@ -56,13 +56,6 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
 {
     private readonly ConditionalWeakTable<CompiledProfile, ModelResolver> _resolvers = new();
 
-    /// <summary>An engine whose default and Opus models are fixed (the catalogue still comes from each snapshot).</summary>
-    public PolicyEngine(ModelCatalogue catalogue, string defaultModel, string opusModel, ITokenEstimator tokens, ILogger log)
-        : this(defaultModel, opusModel, tokens, log)
-    {
-        _ = catalogue;
-    }
-
     /// <summary>The gateway-wide default model for a snapshot: <c>DEFAULT_MODEL</c>, else the catalogue's default.</summary>
     public string DefaultModel(PolicySnapshot snapshot) => defaultModelOverride ?? snapshot.Catalogue.DefaultModel;
 
@@ -76,7 +69,7 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
         // 1. Profile.
         var selection = input.ForceProfile is { } forced
             ? new ProfileSelection(forced, request.Model, "forced", snapshot.Find(forced) is null ? $"no profile named '{forced}'" : null)
-            : ProfileSelector.Select(snapshot.Profiles.Select(p => p.Config).ToList(), input.KeySha256, input.Headers, request.Model);
+            : ProfileSelector.Select(snapshot.ProfileConfigs, input.KeySha256, input.Headers, request.Model);
         var profile = snapshot.Find(selection.ProfileName) ?? snapshot.Default;
         if (selection.Rejection is not null)
             return new ShapedRequest(snapshot, profile, selection.Reason, selection.Rejection, "", "", null, null, 0, 0);

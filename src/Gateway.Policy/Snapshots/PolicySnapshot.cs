@@ -27,6 +27,7 @@ public sealed class PolicySnapshot
         LoadedAt = loadedAt;
         Files = files;
         Profiles = profiles;
+        ProfileConfigs = profiles.Select(p => p.Config).ToList();
         Warnings = warnings;
         OwnedResources = ownedResources ?? [];
         Default = profiles.FirstOrDefault(p => p.Name == "default")
@@ -44,6 +45,9 @@ public sealed class PolicySnapshot
     public IReadOnlyList<PolicyFile> Files { get; }
     public IReadOnlyList<CompiledProfile> Profiles { get; }
     public CompiledProfile Default { get; }
+
+    /// <summary>The profiles' configurations, in order: what profile selection reads on every request, built once.</summary>
+    public IReadOnlyList<ProfileConfig> ProfileConfigs { get; }
     public IReadOnlyList<PolicyDiagnostic> Warnings { get; }
 
     /// <summary>Failure counters of this snapshot's steps (rules disabled until the next reload).</summary>
