@@ -26,6 +26,8 @@ internal static class EconomyTestKit
         "sessions/continue-explain-streaming.jsonl",
         "sessions/continue-refactor-receipt.jsonl",
         "sessions/continue-feature-csv-two-turns.jsonl",
+        "sessions/continue-feature-coupon-long.jsonl",
+        "sessions/continue-investigate-cap-cache.jsonl",
     ];
 
     /// <summary>Each recorded request of a session, translated as the gateway's step 4 does (non-streaming for the test).</summary>

@@ -79,5 +79,6 @@ public sealed class SessionReplayTests(ITestOutputHelper output)
 
     /// <summary>Where the session's own prefix truly changed: cn re-reads git status into the system prompt on resume.</summary>
     private static bool PrefixChanged(string session, int index) =>
-        session.EndsWith("continue-feature-csv-two-turns.jsonl") && index == 6;
+        (session.EndsWith("continue-feature-csv-two-turns.jsonl") && index == 6) ||
+        (session.EndsWith("continue-feature-coupon-long.jsonl") && index == 21);
 }
