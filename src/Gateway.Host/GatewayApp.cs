@@ -62,7 +62,7 @@ public static class GatewayApp
         var services = builder.Services;
         services.AddSingleton(options);
         AddPolicies(services, builder.Configuration, options);
-        services.AddSingleton<IThinkingStore>(new InMemoryThinkingStore());
+        services.AddSingleton(sp => sp.GetRequiredService<SharedState>().Thinking);
         services.AddSingleton(new TranslationOptions(options.DefaultMaxTokens));
         services.AddSingleton<SnapshotTranslators>();
         services.AddSingleton<MessagesToChatResponseTranslator>();

@@ -1,6 +1,8 @@
 using Gateway.Accounting.Cache;
 using Gateway.Accounting.Economy;
 using Gateway.Accounting.Sessions;
+using Gateway.Accounting.Thinking;
+using Gateway.Core.Translation;
 using Gateway.Policy.Economy;
 using Gateway.Policy.Sessions;
 using Microsoft.Extensions.Logging;
@@ -13,12 +15,13 @@ namespace Gateway.Accounting.State;
 /// </summary>
 public sealed class SharedState : IAsyncDisposable
 {
-    private SharedState(RedisConnection? redis, IResponseCacheStore responses, ISessionModelStore sessions, IPrefixHashStore prefixes)
+    private SharedState(RedisConnection? redis, IResponseCacheStore responses, ISessionModelStore sessions, IPrefixHashStore prefixes, IThinkingStore thinking)
     {
         Redis = redis;
         ResponseCacheStore = responses;
         SessionModels = sessions;
         PrefixHashes = prefixes;
+        Thinking = thinking;
     }
 
     /// <summary>Stores for <paramref name="redisUrl"/> (null or blank: in memory). Never waits for Redis.</summary>
@@ -26,9 +29,11 @@ public sealed class SharedState : IAsyncDisposable
     public static SharedState Create(string? redisUrl, ILoggerFactory? loggers = null, RedisSettings? settings = null, TimeProvider? time = null)
     {
         if (string.IsNullOrWhiteSpace(redisUrl))
-            return new SharedState(null, new InMemoryResponseCacheStore(time: time), new InMemorySessionModelStore(time: time), new InMemoryPrefixHashStore(time: time));
+            return new SharedState(null, new InMemoryResponseCacheStore(time: time), new InMemorySessionModelStore(time: time), new InMemoryPrefixHashStore(time: time),
+                new InMemoryThinkingStore());
         var redis = new RedisConnection(RedisUrl.Parse(redisUrl), settings, loggers?.CreateLogger<RedisConnection>(), time);
-        return new SharedState(redis, new RedisResponseCacheStore(redis), new RedisSessionModelStore(redis, settings: settings, time: time), new RedisPrefixHashStore(redis));
+        return new SharedState(redis, new RedisResponseCacheStore(redis), new RedisSessionModelStore(redis, settings: settings, time: time), new RedisPrefixHashStore(redis),
+            new RedisThinkingStore(redis, settings: settings, time: time));
     }
 
     /// <summary>The Redis connection; null in memory mode.</summary>
@@ -43,6 +48,9 @@ public sealed class SharedState : IAsyncDisposable
     public IResponseCacheStore ResponseCacheStore { get; }
     public ISessionModelStore SessionModels { get; }
     public IPrefixHashStore PrefixHashes { get; }
+
+    /// <summary>Thinking blocks by tool-call id, so a follow-up on any replica can send them back (extended thinking needs them).</summary>
+    public IThinkingStore Thinking { get; }
 
     public ValueTask DisposeAsync() => Redis?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -9,4 +9,5 @@ public static class StateKeys
     public const string ResponseCache = "cg:v1:resp:";
     public const string SessionModel = "cg:v1:sess:";
     public const string PrefixHash = "cg:v1:prefix:";
+    public const string Thinking = "cg:v1:think:";
 }

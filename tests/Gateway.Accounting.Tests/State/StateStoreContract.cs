@@ -2,6 +2,7 @@ using System.Text;
 using Gateway.Accounting.Cache;
 using Gateway.Accounting.State;
 using Gateway.Accounting.Tests.Support;
+using Gateway.Core.Translation;
 using Gateway.Policy.Economy;
 using Gateway.Policy.Sessions;
 
@@ -60,6 +61,35 @@ public abstract class StateStoreContract
         var second = new SessionModel("claude-opus-4-1", "opus", "routed:opus-heuristics:marker");
         State.SessionModels.Set(key, second);
         Assert.True(await Eventually.TrueAsync(() => Task.FromResult(State.SessionModels.TryGet(key, out var m) && m == second), TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void ThinkingStore_AbsentId_Misses()
+    {
+        Assert.False(State.Thinking.TryGet(Unique("toolu_absent"), out var thinking));
+        Assert.Null(thinking);
+    }
+
+    [Fact]
+    public void ThinkingStore_Save_ReadsBackEveryBlock_AndReplaces()
+    {
+        var id = Unique("toolu");
+        var first = new StoredThinking("claude-sonnet-4-5-20250929",
+        [
+            new StoredThinkingBlock("thinking", "Let me think é 😀 \"quoted\"\n", "c2lnbmF0dXJl", null),
+            new StoredThinkingBlock("redacted_thinking", null, null, "ZW5jcnlwdGVk"),
+        ]);
+        State.Thinking.Save(id, first);
+        Assert.True(State.Thinking.TryGet(id, out var back));
+        Assert.Equal(first.Model, back!.Model);
+        Assert.Equal(first.Blocks, back.Blocks);
+
+        var second = new StoredThinking("claude-opus-4-1", [new StoredThinkingBlock("thinking", "again", "c2ln", null)]);
+        State.Thinking.Save(id, second);
+        Assert.True(State.Thinking.TryGet(id, out back));
+        Assert.Equal(second.Model, back!.Model);
+        Assert.Equal(second.Blocks, back.Blocks);
+        Assert.False(State.Thinking.TryGet(id + "-other", out _));
     }
 
     [Fact]
