@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Host.Tests.Infrastructure;
 
@@ -26,7 +24,7 @@ public sealed class ToolRoundTripTests(DefaultGateway fixture) : IClassFixture<D
 
         // 1. The model calls the tool.
         var first = Http.Chat(userText, stream, model, new JsonObject { ["tools"] = tools });
-        var (assistant, finish) = await CompleteAsync(first, stream);
+        var (assistant, finish, _) = await AssistantTurn.CompleteAsync(Gw, first, stream);
         Assert.Equal("tool_calls", finish);
         var call = assistant["tool_calls"]!.AsArray().Single()!;
         var callId = call["id"]!.GetValue<string>();
@@ -38,7 +36,7 @@ public sealed class ToolRoundTripTests(DefaultGateway fixture) : IClassFixture<D
         var messages = second["messages"]!.AsArray();
         messages.Add(assistant);
         messages.Add(new JsonObject { ["role"] = "tool", ["tool_call_id"] = callId, ["content"] = "18 degrees and sunny" });
-        var (answer, finish2) = await CompleteAsync(second, stream);
+        var (answer, finish2, _) = await AssistantTurn.CompleteAsync(Gw, second, stream);
         Assert.Equal("stop", finish2);
         Assert.Contains("Tool results received", answer["content"]!.GetValue<string>());
         Assert.Contains(callId, answer["content"]!.GetValue<string>());
@@ -58,38 +56,5 @@ public sealed class ToolRoundTripTests(DefaultGateway fixture) : IClassFixture<D
         Assert.Equal("tool_result", toolResult["type"]!.GetValue<string>());
         Assert.Equal(toolUse["id"]!.GetValue<string>(), toolResult["tool_use_id"]!.GetValue<string>());
         Assert.Contains("18 degrees and sunny", toolResult.ToJsonString());
-    }
-
-    /// <summary>Runs one completion in either mode and returns the assistant message as a client would store it, plus the finish reason.</summary>
-    private async Task<(JsonObject Message, string? Finish)> CompleteAsync(JsonObject body, bool stream)
-    {
-        using var response = await Gw.PostAsync("v1/chat/completions", body);
-        if (!stream)
-        {
-            var json = await response.JsonAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.OK, json.ToString());
-            var choice = json.GetProperty("choices")[0];
-            var message = JsonNode.Parse(choice.GetProperty("message").GetRawText())!.AsObject();
-            return (message, choice.GetProperty("finish_reason").GetString());
-        }
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var sse = await SseStream.ReadAsync(response);
-        Assert.Equal("[DONE]", sse.Data[^1]);
-        var result = new JsonObject { ["role"] = "assistant", ["content"] = sse.Content };
-        var calls = sse.ToolCallDeltas.GroupBy(d => d.GetProperty("index").GetInt32()).OrderBy(g => g.Key)
-            .Select(g => (JsonNode)new JsonObject
-            {
-                ["id"] = g.First().GetProperty("id").GetString(),
-                ["type"] = "function",
-                ["function"] = new JsonObject
-                {
-                    ["name"] = g.First().GetProperty("function").GetProperty("name").GetString(),
-                    ["arguments"] = string.Concat(g.Select(d => d.GetProperty("function").TryGetProperty("arguments", out var a) ? a.GetString() : "")),
-                },
-            }).ToArray();
-        if (calls.Length > 0) result["tool_calls"] = new JsonArray(calls);
-        var finish = sse.ChoiceChunks[^1].GetProperty("choices")[0].GetProperty("finish_reason");
-        return (result, finish.ValueKind == JsonValueKind.String ? finish.GetString() : null);
     }
 }
