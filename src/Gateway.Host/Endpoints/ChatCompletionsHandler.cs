@@ -195,8 +195,8 @@ public sealed class ChatCompletionsHandler(
         await JsonSerializer.SerializeAsync(http.Response.Body, completion, OpenAiResponseJsonContext.Default.ChatCompletionResponse, ct);
         if (cacheKey is not null && CachedAnswer.TryFrom(completion) is { } storable) await responseCache.StoreAsync(cacheKey, storable, ct);
         var answer = completion.Choices.FirstOrDefault()?.Message;
-        return new ResponseView(completion.Model, ctx.FinishReason, answer?.Content ?? "",
-            answer?.ToolCalls?.Select(c => c.Function.Name).ToList() ?? [],
+        IReadOnlyList<string> toolCalls = answer?.FunctionCall is { } legacy ? [legacy.Name] : answer?.ToolCalls?.Select(c => c.Function.Name).ToList() ?? [];
+        return new ResponseView(completion.Model, ctx.FinishReason, answer?.Content ?? "", toolCalls,
             ctx.Usage.PromptTokens, ctx.Usage.OutputTokens, ctx.Usage.CacheReadInputTokens);
     }
 
@@ -235,7 +235,8 @@ public sealed class ChatCompletionsHandler(
             // The translator already told the client in-band (an error payload, then [DONE]); the log line says so.
             ctx.ErrorType = error.Code ?? error.Type;
         }
-        // The stream's text went to the client event by event and was not kept: stream rules see usage and finish reason.
-        return new ResponseView(shaping.ResponseModel, outcome.FinishReason, "", [], outcome.Usage.PromptTokens, outcome.Usage.OutputTokens, outcome.Usage.CacheReadInputTokens);
+        // The translator folded what the client was sent (bounded), so response rules see a stream as they see a JSON answer.
+        return new ResponseView(shaping.ResponseModel, outcome.FinishReason, outcome.AnswerText, outcome.ToolCalls,
+            outcome.Usage.PromptTokens, outcome.Usage.OutputTokens, outcome.Usage.CacheReadInputTokens) { TextTruncated = outcome.AnswerTextTruncated };
     }
 }
