@@ -137,6 +137,7 @@ public static class GatewayApp
             var port = builder.Configuration["PORT"];
             builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(port) ? "http://127.0.0.1:8080" : $"http://0.0.0.0:{port.Trim()}");
         }
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyMegabytes * 1024L * 1024L);
+        // Chat requests raise their own limit to the drain cap and enforce this one themselves (Endpoints/RequestBody.cs).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
     }
 }

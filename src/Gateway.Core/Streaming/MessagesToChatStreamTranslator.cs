@@ -21,6 +21,7 @@ namespace Gateway.Core.Streaming;
 /// 4. Flush the client after every event that wrote something; a flush that fails means the client left: stop.
 /// 5. End: message_stop -> save thinking for the tool calls, finish chunk, usage chunk (include_usage), [DONE];
 ///    error event, malformed event or a stream cut before message_stop -> an OpenAI error payload, then [DONE].
+/// Along the way the content sent and the tool names called are folded (bounded) into the outcome for response-stage rules.
 /// </remarks>
 public sealed class MessagesToChatStreamTranslator
 {
@@ -45,6 +46,7 @@ public sealed class MessagesToChatStreamTranslator
     private List<string>? _toolIdsAfterThinking;
     private long _thinkingChars;
     private char[]? _chars;
+    private readonly StreamAnswerFold _answer = new();
 
     // Outcome.
     private string? _finishReason;
@@ -134,9 +136,12 @@ public sealed class MessagesToChatStreamTranslator
             _chars = null;
         }
 
-        return new StreamOutcome(
+        var outcome = new StreamOutcome(
             new UsageSummary(_inputTokens, _outputTokens, _cacheCreationTokens, _cacheReadTokens),
-            _finishReason, _error, _clientDisconnected, _messageId, writer.ChunksWritten);
+            _finishReason, _error, _clientDisconnected, _messageId, writer.ChunksWritten,
+            _answer.Text(), _answer.TextTruncated, _answer.ToolCalls);
+        _answer.Dispose();
+        return outcome;
     }
 
     private static bool TryReadEvent(SseEventParser sse, ReadOnlySequence<byte> buffer, out SequencePosition consumed)
@@ -247,7 +252,7 @@ public sealed class MessagesToChatStreamTranslator
         {
             case StreamBlockType.Text:
                 block.Kind = BlockKind.Text;
-                if (!string.IsNullOrEmpty(ev.BlockText)) writer.WriteContent(Encoding.UTF8.GetBytes(ev.BlockText));
+                if (!string.IsNullOrEmpty(ev.BlockText)) WriteContent(writer, Encoding.UTF8.GetBytes(ev.BlockText));
                 break;
             case StreamBlockType.Thinking:
                 block.Kind = BlockKind.Thinking;
@@ -292,14 +297,18 @@ public sealed class MessagesToChatStreamTranslator
             if (_functionCallEmitted) { block.Kind = BlockKind.Ignored; return; }
             _functionCallEmitted = true;
             block.Kind = BlockKind.FunctionCall;
-            writer.WriteFunctionCallStart(_shaping.ClientToolName(upstreamName));
+            var name = _shaping.ClientToolName(upstreamName);
+            _answer.AddToolCall(name);
+            writer.WriteFunctionCallStart(name);
         }
         else
         {
             // OpenAI numbers tool calls 0,1,2 among tool calls, independent of Anthropic's content block index.
             block.Kind = BlockKind.ToolCall;
             block.ToolIndex = _toolCalls++;
-            writer.WriteToolCallStart(block.ToolIndex, toolId, _shaping.ClientToolName(upstreamName));
+            var name = _shaping.ClientToolName(upstreamName);
+            _answer.AddToolCall(name);
+            writer.WriteToolCallStart(block.ToolIndex, toolId, name);
         }
     }
 
@@ -313,7 +322,7 @@ public sealed class MessagesToChatStreamTranslator
                 // Json mode: content must be the tool's JSON alone, so text is held back until we know the tool was not called
                 // (with thinking on, tool_choice cannot be forced and the model may write a preamble).
                 if (_shaping.JsonModeToolName is not null && !_jsonToolSeen) (_heldText ??= new()).Write(value);
-                else if (!_jsonToolSeen) writer.WriteContent(value);
+                else if (!_jsonToolSeen) WriteContent(writer, value);
                 break;
             case StreamDeltaType.ThinkingDelta when block is { Kind: BlockKind.Thinking } && value.Length > 0:
                 writer.WriteReasoning(value);
@@ -327,7 +336,7 @@ public sealed class MessagesToChatStreamTranslator
                 {
                     case BlockKind.ToolCall: writer.WriteToolCallArguments(block.ToolIndex, value); break;
                     case BlockKind.FunctionCall: writer.WriteFunctionCallArguments(value); break;
-                    case BlockKind.JsonTool: writer.WriteContent(value); break;
+                    case BlockKind.JsonTool: WriteContent(writer, value); break;
                     default: return;
                 }
                 block.HadArguments = true;
@@ -353,7 +362,7 @@ public sealed class MessagesToChatStreamTranslator
                 var args = Encoding.UTF8.GetBytes(block.InputFromStart ?? "{}");
                 if (block.Kind == BlockKind.ToolCall) writer.WriteToolCallArguments(block.ToolIndex, args);
                 else if (block.Kind == BlockKind.FunctionCall) writer.WriteFunctionCallArguments(args);
-                else writer.WriteContent(args);
+                else WriteContent(writer, args);
                 block.HadArguments = true;
                 break;
         }
@@ -372,7 +381,7 @@ public sealed class MessagesToChatStreamTranslator
             foreach (var id in _toolIdsAfterThinking) _thinking.Save(id, stored);
         }
 
-        if (_heldText is { WrittenCount: > 0 }) writer.WriteContent(_heldText.WrittenSpan);
+        if (_heldText is { WrittenCount: > 0 }) WriteContent(writer, _heldText.WrittenSpan);
 
         _finishReason = MessagesToChatFinishReason.Map(_stopReason, _shaping, answeredWithJsonTool: _jsonToolSeen && _toolCalls == 0 && !_functionCallEmitted);
         writer.WriteFinish(_finishReason);
@@ -382,6 +391,13 @@ public sealed class MessagesToChatStreamTranslator
             writer.WriteUsage(usage, MessagesToChatUsage.EstimateReasoningTokens(_thinkingChars, _outputTokens));
         }
         writer.WriteDone();
+    }
+
+    /// <summary>Every <c>content</c> delta goes through here, so the folded answer is exactly what the client was sent.</summary>
+    private void WriteContent(ChunkWriter writer, ReadOnlySpan<byte> utf8)
+    {
+        writer.WriteContent(utf8);
+        _answer.AppendText(utf8);
     }
 
     private void Fail(ChunkWriter writer, GatewayException error)

@@ -12,4 +12,8 @@ namespace Gateway.Core.Streaming;
 /// <param name="ClientDisconnected">The client went away (cancellation or a failed write); reading stopped.</param>
 /// <param name="UpstreamMessageId">Anthropic message id from message_start.</param>
 /// <param name="ChunksWritten"><c>chat.completion.chunk</c> payloads written to the client.</param>
-public sealed record StreamOutcome(UsageSummary Usage, string? FinishReason, GatewayException? Error, bool ClientDisconnected, string? UpstreamMessageId, int ChunksWritten);
+/// <param name="AnswerText">The <c>content</c> the client was sent, joined (up to <see cref="StreamAnswerFold.MaxTextBytes"/> of UTF-8).</param>
+/// <param name="AnswerTextTruncated">The answer was longer than the cap: <paramref name="AnswerText"/> is its beginning only.</param>
+/// <param name="ToolCalls">Names (as the client knows them) of the tools or the legacy function the model called, in order.</param>
+public sealed record StreamOutcome(UsageSummary Usage, string? FinishReason, GatewayException? Error, bool ClientDisconnected, string? UpstreamMessageId, int ChunksWritten,
+    string AnswerText, bool AnswerTextTruncated, IReadOnlyList<string> ToolCalls);

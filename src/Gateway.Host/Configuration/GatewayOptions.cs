@@ -39,6 +39,16 @@ public sealed record GatewayOptions
     /// <summary><c>MAX_REQUEST_BODY_MB</c>: larger request bodies are answered 413.</summary>
     public int MaxRequestBodyMegabytes { get; init; } = 32;
 
+    /// <summary>
+    /// <c>MAX_REQUEST_DRAIN_MB</c> (default 4 x <see cref="MaxRequestBodyMegabytes"/>): an over-limit chat body up to this size is
+    /// read and discarded before the 413, so a client uploading it whole reads the answer instead of a reset; beyond it the
+    /// gateway stops reading and closes the connection (a DoS guard).
+    /// </summary>
+    public int MaxRequestDrainMegabytes { get; init; } = 4 * 32;
+
+    public long MaxRequestBodyBytes => MaxRequestBodyMegabytes * 1024L * 1024L;
+    public long MaxRequestDrainBytes => MaxRequestDrainMegabytes * 1024L * 1024L;
+
     /// <summary><c>POLICY_DIR</c>: the policy directory (profiles, rules, tests, <c>models.yaml</c>); located by <see cref="Policies.PolicyDirectoryLocator"/> when unset.</summary>
     public string PolicyDirectory { get; init; } = "policies";
 

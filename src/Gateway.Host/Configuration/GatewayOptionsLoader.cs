@@ -11,6 +11,7 @@ public static class GatewayOptionsLoader
     public static GatewayOptions Load(IConfiguration config, IHostEnvironment environment)
     {
         var errors = new List<string>();
+        var maxBodyMegabytes = Int(config, "MAX_REQUEST_BODY_MB", 32, 1, 1024, errors);
         var options = new GatewayOptions
         {
             AnthropicApiKey = Text(config, "ANTHROPIC_API_KEY"),
@@ -24,7 +25,8 @@ public static class GatewayOptionsLoader
             OpusModel = Text(config, "OPUS_MODEL"),
             DefaultMaxTokens = Int(config, "DEFAULT_MAX_TOKENS", 4096, 1, 1_000_000, errors),
             UpstreamTimeoutSeconds = Int(config, "UPSTREAM_TIMEOUT_SECONDS", 300, 1, 3600, errors),
-            MaxRequestBodyMegabytes = Int(config, "MAX_REQUEST_BODY_MB", 32, 1, 1024, errors),
+            MaxRequestBodyMegabytes = maxBodyMegabytes,
+            MaxRequestDrainMegabytes = Int(config, "MAX_REQUEST_DRAIN_MB", 4 * maxBodyMegabytes, 1, 4096, errors),
             PolicyDirectory = Policies.PolicyDirectoryLocator.Locate(Text(config, "POLICY_DIR"), environment.ContentRootPath),
             PolicyPollMilliseconds = Int(config, "POLICY_POLL_MS", 1000, 100, 600_000, errors),
             AdminApiKey = Text(config, "ADMIN_API_KEY"),
@@ -39,6 +41,9 @@ public static class GatewayOptionsLoader
 
         if (options.RedisUrl is { } redis && !Gateway.Accounting.State.RedisUrl.TryParse(redis, out _, out var redisError))
             errors.Add($"REDIS_URL: {redisError}");
+
+        if (options.MaxRequestDrainMegabytes < options.MaxRequestBodyMegabytes)
+            errors.Add($"MAX_REQUEST_DRAIN_MB={options.MaxRequestDrainMegabytes} must be at least MAX_REQUEST_BODY_MB={options.MaxRequestBodyMegabytes} (equal: no draining).");
 
         if (options.AdminApiKey is { } admin && options.GatewayApiKeys.Contains(admin, StringComparer.Ordinal))
             errors.Add("ADMIN_API_KEY must differ from every GATEWAY_API_KEY: a gateway key must never open the admin endpoints.");

@@ -8,6 +8,7 @@ using Gateway.Core.Protocol.OpenAi;
 using Gateway.Core.Streaming;
 using Gateway.Core.Translation;
 using Gateway.Core.Upstream;
+using Gateway.Host.Configuration;
 using Gateway.Host.Economy;
 using Gateway.Host.Observability;
 using Gateway.Host.Policies;
@@ -21,7 +22,7 @@ namespace Gateway.Host.Endpoints;
 
 /// <summary>
 /// Drives one <c>POST /v1/chat/completions</c> request. The steps, marked in the body:
-/// 1. read the body (bounded; 413 when too large);
+/// 1. read the body (bounded; 413 when too large, after draining a moderately larger body so the client can read it);
 /// 2. parse the OpenAI request (400 on malformed JSON or wrong types);
 /// 3. apply the policy layer on the snapshot captured once for this request: select the profile, resolve the model,
 ///    run the profile's request pipeline (strip, cap, route, diff-first, script rules); say why in <c>X-Model-Source</c>;
@@ -41,6 +42,7 @@ public sealed class ChatCompletionsHandler(
     AnthropicUpstreamClient upstream,
     UpstreamEconomy economy,
     ResponseCache responseCache,
+    GatewayOptions options,
     ILogger<ChatCompletionsHandler> log)
 {
     public async Task HandleAsync(HttpContext http)
@@ -51,7 +53,7 @@ public sealed class ChatCompletionsHandler(
         {
             // 1. Read the body.
             ctx.ErrorStage = "parse";
-            using var body = await RequestBody.ReadAsync(http.Request.BodyReader, ct);
+            using var body = await RequestBody.ReadAsync(http, options.MaxRequestBodyBytes, options.MaxRequestDrainBytes, ct);
 
             // 2. Parse.
             var request = ChatCompletionRequestParser.Parse(body.WrittenSpan);
@@ -126,8 +128,10 @@ public sealed class ChatCompletionsHandler(
         }
         catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            ctx.ErrorType = "request_too_large";
-            await OpenAiErrorWriter.WriteAsync(http, 413, OpenAiErrorTypes.InvalidRequest, "The request body is larger than this gateway accepts.", code: "request_too_large");
+            // Kestrel stopped a body beyond the drain cap (see RequestBody): answer in OpenAI's shape; the connection closes.
+            var error = RequestBody.Refused(http);
+            ctx.ErrorType = error.Code;
+            await OpenAiErrorWriter.WriteAsync(http, error);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -195,8 +199,8 @@ public sealed class ChatCompletionsHandler(
         await JsonSerializer.SerializeAsync(http.Response.Body, completion, OpenAiResponseJsonContext.Default.ChatCompletionResponse, ct);
         if (cacheKey is not null && CachedAnswer.TryFrom(completion) is { } storable) await responseCache.StoreAsync(cacheKey, storable, ct);
         var answer = completion.Choices.FirstOrDefault()?.Message;
-        return new ResponseView(completion.Model, ctx.FinishReason, answer?.Content ?? "",
-            answer?.ToolCalls?.Select(c => c.Function.Name).ToList() ?? [],
+        IReadOnlyList<string> toolCalls = answer?.FunctionCall is { } legacy ? [legacy.Name] : answer?.ToolCalls?.Select(c => c.Function.Name).ToList() ?? [];
+        return new ResponseView(completion.Model, ctx.FinishReason, answer?.Content ?? "", toolCalls,
             ctx.Usage.PromptTokens, ctx.Usage.OutputTokens, ctx.Usage.CacheReadInputTokens);
     }
 
@@ -235,7 +239,8 @@ public sealed class ChatCompletionsHandler(
             // The translator already told the client in-band (an error payload, then [DONE]); the log line says so.
             ctx.ErrorType = error.Code ?? error.Type;
         }
-        // The stream's text went to the client event by event and was not kept: stream rules see usage and finish reason.
-        return new ResponseView(shaping.ResponseModel, outcome.FinishReason, "", [], outcome.Usage.PromptTokens, outcome.Usage.OutputTokens, outcome.Usage.CacheReadInputTokens);
+        // The translator folded what the client was sent (bounded), so response rules see a stream as they see a JSON answer.
+        return new ResponseView(shaping.ResponseModel, outcome.FinishReason, outcome.AnswerText, outcome.ToolCalls,
+            outcome.Usage.PromptTokens, outcome.Usage.OutputTokens, outcome.Usage.CacheReadInputTokens) { TextTruncated = outcome.AnswerTextTruncated };
     }
 }

@@ -19,6 +19,8 @@ public sealed class ConfigurationTests
     [InlineData("UPSTREAM_TIMEOUT_SECONDS", "abc")]
     [InlineData("UPSTREAM_TIMEOUT_SECONDS", "0")]
     [InlineData("MAX_REQUEST_BODY_MB", "-1")]
+    [InlineData("MAX_REQUEST_DRAIN_MB", "0")]
+    [InlineData("MAX_REQUEST_DRAIN_MB", "16")] // below MAX_REQUEST_BODY_MB (32)
     [InlineData("DEFAULT_MAX_TOKENS", "lots")]
     [InlineData("REQUIRE_CF_ACCESS_HEADERS", "maybe")]
     [InlineData("ANTHROPIC_BASE_URL", "not a url")]

@@ -7,7 +7,7 @@ using Gateway.Host.Tests.Infrastructure;
 
 namespace Gateway.Host.Tests.Integration;
 
-/// <summary>A gateway with a 1 MB body limit, so 413 is quick to provoke.</summary>
+/// <summary>A gateway with a 1 MB body limit (so a drain cap of 4 MB), so 413 is quick to provoke.</summary>
 public sealed class StrictLimitsGateway : GatewayClassFixture
 {
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["MAX_REQUEST_BODY_MB"] = "1" };
@@ -116,13 +116,120 @@ public sealed class ErrorTests(StrictLimitsGateway fixture) : IClassFixture<Stri
     public async Task BodyOverLimit_Is413()
     {
         var big = new string('a', 1024 * 1024 + 4096);
-        // Expect: 100-continue (curl sends it for bodies over 1 MB): the 413 comes before the upload. Without it Kestrel answers
-        // 413 and closes the connection while HttpClient is still writing, which surfaces as a broken pipe instead of the status.
+        // Expect: 100-continue (curl sends it for bodies over 1 MB): the 413 comes before the upload, nothing is drained.
+        // Bodies uploaded whole without it: BodyOverLimit_UploadedWhole_Is413OpenAiShape.
         var request = Gw.Post("v1/chat/completions", Http.Chat(big).ToJsonString());
         request.Headers.ExpectContinue = true;
         using var response = await Gw.SendAsync(request);
         var error = await response.AssertOpenAiErrorAsync(413, "request_too_large");
         Assert.DoesNotContain(Gw.Simulator.Requests, r => r.Body.Length > 1024 * 1024);
+    }
+
+    /// <summary>1.5x the 1 MB limit, uploaded whole with no <c>Expect: 100-continue</c> (what most SDKs do).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BodyOverLimit_UploadedWhole_Is413OpenAiShape(bool chunked)
+    {
+        var marker = "too-large-" + Guid.NewGuid().ToString("N");
+        var json = Encoding.UTF8.GetBytes(Http.Chat(marker + " " + new string('a', 1536 * 1024)).ToJsonString());
+        var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new UploadContent(json, chunked) };
+        request.Headers.Authorization = new("Bearer", GatewayFixture.GatewayKey);
+        Assert.Null(request.Headers.ExpectContinue);
+
+        using var response = await Gw.SendAsync(request);
+        var error = await response.AssertOpenAiErrorAsync(413, "request_too_large");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
+        Assert.DoesNotContain(Gw.Simulator.Requests, r => r.Body.Contains(marker, StringComparison.Ordinal));
+        // The body was read to its end, so the connection stays open for the next request.
+        Assert.NotEqual(true, response.Headers.ConnectionClose);
+    }
+
+    /// <summary>
+    /// The same over a raw socket: the whole request written first (no reading while writing, unlike HttpClient), then the
+    /// answer read; then a second request on the same connection, which the drain kept usable.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BodyOverLimit_RawSocketWritesAllThenReads_Is413OpenAiShape(bool chunked)
+    {
+        var marker = "too-large-raw-" + Guid.NewGuid().ToString("N");
+        var json = Encoding.UTF8.GetBytes(Http.Chat(marker + " " + new string('a', 1536 * 1024)).ToJsonString());
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(Gw.BaseUrl.Host, Gw.BaseUrl.Port);
+        var stream = socket.GetStream();
+        using var cts = new CancellationTokenSource(Http.Deadline);
+        var head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {Gw.BaseUrl.Authority}\r\nAuthorization: Bearer {GatewayFixture.GatewayKey}\r\n" +
+                   "Content-Type: application/json\r\n" +
+                   (chunked ? "Transfer-Encoding: chunked\r\n\r\n" : $"Content-Length: {json.Length}\r\n\r\n");
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), cts.Token);
+        for (var offset = 0; offset < json.Length; offset += 64 * 1024)
+        {
+            var piece = json.AsMemory(offset, Math.Min(64 * 1024, json.Length - offset));
+            if (chunked) await stream.WriteAsync(Encoding.ASCII.GetBytes($"{piece.Length:x}\r\n"), cts.Token);
+            await stream.WriteAsync(piece, cts.Token);
+            if (chunked) await stream.WriteAsync("\r\n"u8.ToArray(), cts.Token);
+        }
+        if (chunked) await stream.WriteAsync("0\r\n\r\n"u8.ToArray(), cts.Token);
+
+        var tooLarge = await RawResponse.ReadAsync(stream, cts.Token);
+        Assert.True(tooLarge.Status == 413, $"{tooLarge.Head}\n{tooLarge.Body}");
+        var error = JsonDocument.Parse(tooLarge.Body).RootElement.GetProperty("error");
+        Assert.Equal("request_too_large", error.GetProperty("code").GetString());
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
+        Assert.False(tooLarge.ClosesConnection, tooLarge.Head);
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /v1/models HTTP/1.1\r\nHost: {Gw.BaseUrl.Authority}\r\nAuthorization: Bearer {GatewayFixture.GatewayKey}\r\n\r\n"), cts.Token);
+        var next = await RawResponse.ReadAsync(stream, cts.Token);
+        Assert.True(next.Status == 200, $"{next.Head}\n{next.Body}");
+    }
+
+    /// <summary>Declared beyond the drain cap (4x the limit by default): the gateway answers at once and closes, without waiting for the body.</summary>
+    [Fact]
+    public async Task DeclaredBodyBeyondDrainCap_Is413WithoutWaitingForTheBody()
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(Gw.BaseUrl.Host, Gw.BaseUrl.Port);
+        var stream = socket.GetStream();
+        var head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {Gw.BaseUrl.Authority}\r\nAuthorization: Bearer {GatewayFixture.GatewayKey}\r\n" +
+                   $"Content-Type: application/json\r\nContent-Length: {64L * 1024 * 1024}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head)); // and no body: the answer must not wait for it
+
+        using var cts = new CancellationTokenSource(Http.Deadline);
+        var response = await RawResponse.ReadAsync(stream, cts.Token);
+        Assert.True(response.Status == 413, $"{response.Head}\n{response.Body}");
+        Assert.True(response.ClosesConnection, response.Head);
+        Assert.Equal("request_too_large", JsonDocument.Parse(response.Body).RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    /// <summary>A JSON body sent in 64 KB writes, with a Content-Length or chunked (no length known in advance).</summary>
+    private sealed class UploadContent : HttpContent
+    {
+        private readonly byte[] _body;
+        private readonly bool _chunked;
+
+        public UploadContent(byte[] body, bool chunked)
+        {
+            _body = body;
+            _chunked = chunked;
+            Headers.ContentType = new("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var offset = 0; offset < _body.Length; offset += 64 * 1024)
+                await stream.WriteAsync(_body.AsMemory(offset, Math.Min(64 * 1024, _body.Length - offset)));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length;
+            return !_chunked;
+        }
     }
 
     [Fact]

@@ -36,3 +36,9 @@ public sealed class FailingRulesGateway : PolicyGatewayFixture
 {
     protected override string[] Overlays => ["failing-rules"];
 }
+
+/// <summary>Shipped policies plus the <c>answer-echo</c> profile, whose response-stage rule tags what it saw of the answer.</summary>
+public sealed class ResponseRulesGateway : PolicyGatewayFixture
+{
+    protected override string[] Overlays => ["response-rules"];
+}
