@@ -54,6 +54,8 @@ internal sealed class ScriptAllowlistChecker
             Report(node, escapeReason);
             return;
         }
+        CheckImplicitCalls(node);
+        if (IsInsideReported(node.Span)) return;
         if (node is not (ExpressionSyntax or AttributeSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax or UsingDirectiveSyntax)) return;
         if (node is UsingDirectiveSyntax { StaticKeyword.RawKind: 0, Alias: null }) return;
 
@@ -70,7 +72,8 @@ internal sealed class ScriptAllowlistChecker
         if (node is ExpressionSyntax expression and not (InterpolatedStringExpressionSyntax or LiteralExpressionSyntax))
         {
             var typeInfo = _model.GetTypeInfo(expression);
-            foreach (var type in new[] { typeInfo.Type, typeInfo.ConvertedType })
+            ITypeSymbol?[] types = IsArrayLoopedOver(expression, typeInfo) ? [typeInfo.Type] : [typeInfo.Type, typeInfo.ConvertedType];
+            foreach (var type in types)
             {
                 if (ScriptAllowlist.CheckType(type, _scriptAssembly) is { } reason)
                 {
@@ -79,6 +82,57 @@ internal sealed class ScriptAllowlistChecker
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// True for the array of a <c>foreach</c>. The language defines that loop through a conversion to the non-generic
+    /// <c>System.Collections.IEnumerable</c>, so the semantic model reports that as the expression's converted type; but the
+    /// compiler emits an indexed loop over the array and no enumerator exists. Checking the converted type would refuse every
+    /// <c>foreach</c> over an array (the usual shape of <c>foreach (var (a, b) in pairs)</c>); the array's own type, element
+    /// type included, is still checked.
+    /// The type in <c>foreach (var x in new int[2, 2])</c> gets the same converted type as the creation it names.
+    /// </summary>
+    private static bool IsArrayLoopedOver(ExpressionSyntax expression, TypeInfo typeInfo)
+    {
+        var collection = expression.Parent is ArrayCreationExpressionSyntax creation && creation.Type == expression ? creation : expression;
+        return typeInfo.Type is IArrayTypeSymbol && collection.Parent is CommonForEachStatementSyntax loop && loop.Expression == collection;
+    }
+
+    /// <summary>
+    /// Methods the compiler calls without the script naming them: <c>Deconstruct</c> in a deconstruction
+    /// (<c>var (a, b) = x;</c>, <c>foreach (var (k, v) in d)</c>, a positional pattern) and an extension <c>GetEnumerator</c>
+    /// in a <c>foreach</c>. They are checked like named calls, so an extension method imported with a plain <c>using</c>
+    /// of a forbidden namespace cannot run through them; script-declared ones join the call graph (recursion).
+    /// </summary>
+    private void CheckImplicitCalls(SyntaxNode node)
+    {
+        (SyntaxNode At, IEnumerable<IMethodSymbol> Methods) implicitCalls = node switch
+        {
+            AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax } assignment
+                => (assignment, Deconstructs(_model.GetDeconstructionInfo(assignment))),
+            ForEachVariableStatementSyntax loop => (loop.Variable, Deconstructs(_model.GetDeconstructionInfo(loop))),
+            PositionalPatternClauseSyntax clause => (clause, _model.GetSymbolInfo(clause).Symbol is IMethodSymbol m ? [m] : []),
+            _ => (node, []),
+        };
+        if (node is CommonForEachStatementSyntax forEach && _model.GetForEachStatementInfo(forEach).GetEnumeratorMethod is { IsExtensionMethod: true } getEnumerator)
+            implicitCalls = (forEach.Expression, implicitCalls.Methods.Prepend(getEnumerator));
+        foreach (var method in implicitCalls.Methods)
+        {
+            if (ScriptAllowlist.CheckSymbol(method, _scriptAssembly) is { } reason)
+            {
+                Report(implicitCalls.At, $"'{method.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}', called implicitly here, is not allowed in rule scripts: {reason}");
+                return;
+            }
+            RecordCall(implicitCalls.At, method);
+        }
+    }
+
+    /// <summary>The Deconstruct methods of a (possibly nested) deconstruction; tuples need none.</summary>
+    private static IEnumerable<IMethodSymbol> Deconstructs(DeconstructionInfo info)
+    {
+        if (info.Method is { } method) yield return method;
+        foreach (var nested in info.Nested)
+            foreach (var m in Deconstructs(nested)) yield return m;
     }
 
     /// <summary>Language constructs refused whatever symbols they touch.</summary>

@@ -18,12 +18,13 @@ public sealed record SnapshotBuildResult(PolicySnapshot? Snapshot, IReadOnlyList
 
 /// <summary>
 /// Builds a complete, validated snapshot from a policy directory, in this order:
-/// 1. parse and validate every YAML file (strict: all errors collected with file:line:col);
-/// 2. apply the seed's environment overrides to the default profile;
-/// 3. compile every referenced script (cached by content hash: unchanged scripts are not recompiled);
+/// 1. parse and validate every YAML file (strict: all errors collected with file:line:col), and the model catalogue;
+/// 2. compile every referenced script (cached by content hash: unchanged scripts are not recompiled), also when step 1 found
+///    errors, so one build reports both (see <see cref="PolicyScriptSet"/>); any error so far ends the build here;
+/// 3. apply the seed's environment overrides to the default profile;
 /// 4. assemble each profile's ordered pipeline of built-in steps and script rules;
 /// 5. version the result by a hash of every file and override.
-/// Nothing is swapped here: the store decides. Thread-safe (the compiler is).
+/// Nothing is swapped here: the store decides (a failed build leaves the last good snapshot serving). Thread-safe (the compiler is).
 /// </summary>
 public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInStepOptions? stepOptions = null)
 {
@@ -34,58 +35,17 @@ public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInSt
         if (!Directory.Exists(root))
             return new(null, [new PolicyDiagnostic(new SourceLocation(policyDirectory, 0, 0), "policy directory not found")]);
 
-        // 1. Parse and validate.
+        // 1. Parse and validate, the model catalogue (models.yaml) with the rest: a broken edit keeps the last good snapshot.
         var loaded = PolicyYamlLoader.LoadDirectory(root);
         diagnostics.AddRange(loaded.Diagnostics);
+        var catalogue = LoadCatalogue(root, diagnostics);
+
+        // 2. Compile scripts, whatever step 1 found.
+        var scripts = PolicyScriptSet.Compile(compiler, root, loaded.Profiles, diagnostics);
         if (diagnostics.Any(d => d.IsError)) return new(null, diagnostics);
 
-        // 1b. The model catalogue (models.yaml), validated with the rest: a broken edit keeps the last good snapshot.
-        ModelCatalogue? catalogue = null;
-        var catalogueFile = Path.Combine(root, "models.yaml");
-        if (File.Exists(catalogueFile))
-        {
-            try
-            {
-                catalogue = ModelCatalogue.Load(catalogueFile);
-            }
-            catch (ModelCatalogueException ex)
-            {
-                foreach (var error in ex.Errors) diagnostics.Add(CatalogueDiagnostic(error));
-                if (ex.Errors.Count == 0) diagnostics.Add(new PolicyDiagnostic(new SourceLocation("models.yaml", 0, 0), ex.Message));
-                return new(null, diagnostics);
-            }
-        }
-
-        // 2. Seed overrides.
+        // 3. Seed overrides.
         var profiles = SeedOverrides.Apply(loaded.Profiles, environment);
-
-        // 3. Compile scripts.
-        var scripts = new Dictionary<string, IPolicyStep>(StringComparer.Ordinal);
-        var owned = new List<object>();
-        foreach (var rule in profiles.SelectMany(p => p.Rules).Where(r => r.Enabled))
-        {
-            var key = rule.Id; // the pipeline names scripts "rule:ID"; the factory looks them up by ID
-            if (scripts.ContainsKey(key)) continue;
-            var path = Path.Combine(root, rule.Path);
-            string code;
-            try
-            {
-                code = File.ReadAllText(path);
-            }
-            catch (IOException ex)
-            {
-                diagnostics.Add(new PolicyDiagnostic(rule.Location, $"rule '{rule.Id}': cannot read {rule.Path}: {ex.Message}"));
-                continue;
-            }
-            var compiled = compiler.Compile(rule, code);
-            diagnostics.AddRange(compiled.Diagnostics);
-            if (compiled.Rule is { } step)
-            {
-                scripts[key] = step;
-                if (compiled.Handle is not null) owned.Add(compiled.Handle);
-            }
-        }
-        if (diagnostics.Any(d => d.IsError)) return new(null, diagnostics);
 
         // 4. Pipelines. An explicit pipeline (often inherited whole from `extends: default`) that leaves out an enabled rule of
         // the profile would silently never run it (a fail-closed profile would then let every request through): an error.
@@ -99,7 +59,7 @@ public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInSt
         var compiledProfiles = new List<CompiledProfile>();
         foreach (var profile in profiles)
         {
-            var steps = BuiltInStepFactory.Create(profile, id => scripts.GetValueOrDefault(id), stepOptions);
+            var steps = BuiltInStepFactory.Create(profile, id => scripts.Steps.GetValueOrDefault(id), stepOptions);
             compiledProfiles.Add(new CompiledProfile(profile,
                 steps.Where(s => s.Stage == PolicyStage.Request).ToList(),
                 steps.Where(s => s.Stage == PolicyStage.Response).ToList()));
@@ -112,7 +72,24 @@ public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInSt
             .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
         var version = Version(files, environment);
-        return new(new PolicySnapshot(version, now, files, compiledProfiles, diagnostics.Where(d => !d.IsError).ToList(), owned, catalogue), diagnostics);
+        return new(new PolicySnapshot(version, now, files, compiledProfiles, diagnostics.Where(d => !d.IsError).ToList(), scripts.Handles, catalogue), diagnostics);
+    }
+
+    /// <summary>The catalogue of <c>models.yaml</c>, or null when there is none or it has errors (added to <paramref name="diagnostics"/>).</summary>
+    private static ModelCatalogue? LoadCatalogue(string root, List<PolicyDiagnostic> diagnostics)
+    {
+        var catalogueFile = Path.Combine(root, "models.yaml");
+        if (!File.Exists(catalogueFile)) return null;
+        try
+        {
+            return ModelCatalogue.Load(catalogueFile);
+        }
+        catch (ModelCatalogueException ex)
+        {
+            foreach (var error in ex.Errors) diagnostics.Add(CatalogueDiagnostic(error));
+            if (ex.Errors.Count == 0) diagnostics.Add(new PolicyDiagnostic(new SourceLocation("models.yaml", 0, 0), ex.Message));
+            return null;
+        }
     }
 
     /// <summary>The environment variables that change the default profile; part of the version so an override change is visible.</summary>

@@ -74,4 +74,24 @@ public sealed class BrokenEditTests
         admin = await p.WaitForAdminAsync(a => a.GetProperty("last_reload_error").ValueKind == JsonValueKind.Null, "last_reload_error cleared");
         Assert.Equal(v2, admin.GetProperty("version").GetString());
     }
+
+    [Fact]
+    public async Task BrokenYamlAndBrokenScript_ReloadReportsBoth_KeepsLastGood()
+    {
+        await using var p = await PolicyGateway.StartAsync(PolicyDirectory.Create());
+        var v1 = await p.VersionOfCompletionAsync("both-v1");
+        var yaml = Edit("unknown-key");
+        var script = Edit("script-uses-file-system");
+        p.Dir.Edit(yaml.File, yaml.Find, yaml.Broken);
+        p.Dir.Edit(script.File, script.Find, script.Broken);
+
+        var (status, body) = await p.AdminReloadAsync();
+
+        Assert.True(status == 422, body.ToString());
+        Assert.Equal(v1, body.GetProperty("active_version").GetString());
+        var diagnostics = body.GetProperty("diagnostics").EnumerateArray().Select(d => d.GetString()!).ToList();
+        Assert.Contains(diagnostics, d => Regex.IsMatch(d, yaml.ErrorPattern));
+        Assert.Contains(diagnostics, d => Regex.IsMatch(d, script.ErrorPattern));
+        Assert.Equal(v1, await p.VersionOfCompletionAsync("both-still-v1"));
+    }
 }

@@ -68,6 +68,38 @@ public sealed class PolicyCliTests
     }
 
     [Fact]
+    public async Task Check_BrokenYamlAndBrokenScript_ReportsBothInOneRun()
+    {
+        // broken-check breaks acme.yaml and syntax.yaml, and the script research.yaml names reads a file.
+        using var dir = PolicyDirectory.Create("broken-check");
+        var result = await RunAsync("policy", "check", dir.Root);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var lines = result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^profiles/acme\.yaml:9:\d+: error: .*colour"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^profiles/syntax\.yaml:\d+:\d+: error: "));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^rules/long-sessions-to-opus\.csx:3:\d+: error: .*System\.IO"));
+        var count = Regex.Match(result.Err, @"^(\d+) error\(s\): policies in", RegexOptions.Multiline);
+        Assert.True(count.Success, result.ToString());
+        Assert.Equal(lines.Count(l => l.Contains(": error: ", StringComparison.Ordinal)), int.Parse(count.Groups[1].Value));
+    }
+
+    [Fact]
+    public async Task Check_ProfileThatDoesNotParse_StillCompilesTheScriptItMayName()
+    {
+        // research.yaml, the only profile naming the script, does not parse: the script is found under rules/ and compiled anyway.
+        using var dir = PolicyDirectory.Create();
+        dir.Edit("profiles/research.yaml", "pipeline: [strip_boilerplate,", "pipeline: [[strip_boilerplate,");
+        dir.Edit("profiles/research.yaml", "  opus_after_messages: 40", "  opus_after_messages: 40\n  broken: [unclosed");
+        dir.Write("rules/long-sessions-to-opus.csx", "Tag(\"a\", \"b\");\nvar n = Environment.ProcessorCount;\nvar x = undefinedName;\n");
+        var result = await RunAsync("policy", "check", dir.Root);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Matches(new Regex(@"^profiles/research\.yaml:\d+:\d+: error: ", RegexOptions.Multiline), result.Err);
+        Assert.Matches(new Regex(@"^rules/long-sessions-to-opus\.csx:2:9: error: .*Environment", RegexOptions.Multiline), result.Err);
+        Assert.Matches(new Regex(@"^rules/long-sessions-to-opus\.csx:3:9: error: CS0103", RegexOptions.Multiline), result.Err);
+        Assert.Matches(new Regex(@"^rules/long-sessions-to-opus\.csx:1:1: warning: no profile that loaded names this script; .*profiles/research\.yaml has errors", RegexOptions.Multiline), result.Out);
+    }
+
+    [Fact]
     public async Task Check_ScriptUsingTheFileSystem_Exits1_WithTheScriptsLine()
     {
         using var dir = PolicyDirectory.Create();
