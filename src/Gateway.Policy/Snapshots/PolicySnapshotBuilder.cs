@@ -28,7 +28,30 @@ public sealed record SnapshotBuildResult(PolicySnapshot? Snapshot, IReadOnlyList
 /// </summary>
 public sealed class PolicySnapshotBuilder(ScriptRuleCompiler compiler, BuiltInStepOptions? stepOptions = null)
 {
+    /// <summary>How many times a build is retried when the directory changed while it was being read.</summary>
+    private const int MaxAttempts = 3;
+
     public SnapshotBuildResult Build(string policyDirectory, IReadOnlyDictionary<string, string?> environment, DateTimeOffset now)
+    {
+        // The files are read in step 1 and hashed again for the version in step 5. An editor saving in between would give a
+        // snapshot built from the old content under the new content's version, and the reload that follows the save would
+        // then see "same version" and skip the new content. So a build counts only if the directory's fingerprint is the
+        // same before and after it; otherwise it runs again (the watcher fires again anyway while files keep changing).
+        var attempt = 0;
+        while (true)
+        {
+            var before = Directory.Exists(policyDirectory) ? Reload.PolicyDirectoryFingerprint.Compute(policyDirectory) : "";
+            var result = BuildOnce(policyDirectory, environment, now);
+            var after = Directory.Exists(policyDirectory) ? Reload.PolicyDirectoryFingerprint.Compute(policyDirectory) : "";
+            if (before == after) return result;
+            if (++attempt >= MaxAttempts)
+                return new(null, [.. result.Diagnostics.Where(d => d.IsError),
+                    new PolicyDiagnostic(new SourceLocation(policyDirectory, 0, 0),
+                        $"the policy files kept changing while they were read ({MaxAttempts} attempts); keeping the last good version until they settle")]);
+        }
+    }
+
+    private SnapshotBuildResult BuildOnce(string policyDirectory, IReadOnlyDictionary<string, string?> environment, DateTimeOffset now)
     {
         var diagnostics = new List<PolicyDiagnostic>();
         var root = Path.GetFullPath(policyDirectory);
