@@ -37,13 +37,30 @@ public sealed class RedisServer : IAsyncDisposable
             "`sudo apt-get install redis-server` (tests/run.sh does this on a fresh machine).");
     }
 
+    /// <summary>
+    /// A server on a fresh free port. The port is only reserved until it is released for redis-server to bind it: another process
+    /// (a parallel test's listener, an outgoing connection) can take it in between, and then the server cannot start there; the
+    /// next free port is tried instead.
+    /// </summary>
     public static async Task<RedisServer> StartNewAsync(string? password = null)
     {
-        var s = new RedisServer(password);
-        await s.StartAsync();
-        return s;
+        const int attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var s = new RedisServer(password);
+            try
+            {
+                await s.StartAsync();
+                return s;
+            }
+            catch (RedisStartException) when (attempt < attempts)
+            {
+                await s.DisposeAsync();
+            }
+        }
     }
 
+    /// <summary>Starts redis-server on <see cref="Port"/> and returns once it answers PING there (bounded; generous for a loaded machine).</summary>
     public async Task StartAsync()
     {
         if (IsRunning) return;
@@ -60,27 +77,52 @@ public sealed class RedisServer : IAsyncDisposable
             psi.ArgumentList.Add("--requirepass");
             psi.ArgumentList.Add(Password);
         }
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Keep(string? line)
+        {
+            if (line is null) return;
+            output.Enqueue(line);
+            while (output.Count > 20) output.TryDequeue(out _);
+        }
         _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var until = DateTime.UtcNow.AddSeconds(10);
+        var until = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < until)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited at start (code {_process.ExitCode}) on port {Port}");
-            try
+            if (_process.HasExited)
             {
-                using var c = new TcpClient();
-                await c.ConnectAsync(IPAddress.Loopback, Port);
-                return;
+                _process.WaitForExit(); // flushes the output handlers
+                throw new RedisStartException($"redis-server exited at start (code {_process.ExitCode}) on port {Port}:\n{string.Join("\n", output)}");
             }
-            catch (SocketException)
-            {
-                await Task.Delay(20);
-            }
+            // A PING, not just a TCP connect: something else listening on the port must not pass for our server.
+            if (await AnswersPingAsync()) return;
+            await Task.Delay(20);
         }
-        throw new TimeoutException($"redis-server did not accept connections on port {Port} within 10 s");
+        throw new TimeoutException($"redis-server did not answer PING on port {Port} within 30 s:\n{string.Join("\n", output)}");
+    }
+
+    /// <summary>Whether a Redis server answers on the port (+PONG, or -NOAUTH when a password is required).</summary>
+    private async Task<bool> AnswersPingAsync()
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var c = new TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
+            var stream = c.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), cts.Token);
+            var buffer = new byte[64];
+            var read = await stream.ReadAsync(buffer, cts.Token);
+            var reply = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>SIGKILL: the server vanishes as in a crash.</summary>
@@ -124,6 +166,9 @@ public sealed class RedisServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>redis-server could not start on its port (typically: the port was taken meanwhile).</summary>
+public sealed class RedisStartException(string message) : InvalidOperationException(message);
 
 /// <summary>One Redis server shared by the contract tests of a class (each test uses its own keys).</summary>
 public sealed class RedisServerFixture : IAsyncLifetime
