@@ -33,7 +33,7 @@ public sealed record Completion(
     {
         var request = gw.Post("v1/chat/completions", body.ToJsonString());
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.Add(name, value);
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        using var cts = new CancellationTokenSource(timeout ?? Http.Deadline);
         using var response = await gw.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
         var raw = await response.Content.ReadAsStringAsync(cts.Token);
         var status = (int)response.StatusCode;

@@ -172,14 +172,16 @@ public sealed class ResponseCacheTests(DefaultGateway fixture) : IClassFixture<D
     {
         var marker = Marker("left");
         var story = string.Join(" ", Enumerable.Range(1, 200).Select(i => $"word{i}"));
-        var body = Completion.Request($"{marker} Tell me a long story [[sim:text \"{story}\"]] [[sim:slow 10]]", stream: true);
+        // 200 events 30 ms apart: ~6 s of streaming. Much faster, and on a loaded machine the whole stream could fit into the socket
+        // buffers before this client gets the CPU back to hang up, leaving no disconnect for the gateway to notice.
+        var body = Completion.Request($"{marker} Tell me a long story [[sim:text \"{story}\"]] [[sim:slow 30]]", stream: true);
         int Disconnects() => Gw.Logs.Events.Count(e => e.Properties.TryGetValue("ErrorType", out var v) && v.ToString().Contains("client_disconnected"));
         var before = Disconnects();
 
         // Read two content chunks, then hang up while the upstream is still streaming. (A client of its own that never drains: the
         // default handler would keep reading an abandoned response for up to 2 s to reuse the connection, which is no disconnect.)
         using (var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero }) { BaseAddress = Gw.BaseUrl })
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        using (var cts = new CancellationTokenSource(Http.Deadline))
         {
             using var response = await client.SendAsync(Gw.Post("v1/chat/completions", body.ToJsonString()), HttpCompletionOption.ResponseHeadersRead, cts.Token);
             Assert.Equal("MISS", response.Header("X-Cache"));
@@ -189,7 +191,7 @@ public sealed class ResponseCacheTests(DefaultGateway fixture) : IClassFixture<D
                 if (line.Contains("\"content\":\"", StringComparison.Ordinal) && !line.Contains("\"content\":\"\"", StringComparison.Ordinal)) contentChunks++;
             Assert.Equal(2, contentChunks);
         }
-        var until = DateTime.UtcNow.AddSeconds(15);
+        var until = DateTime.UtcNow.AddSeconds(30);
         while (Disconnects() == before && DateTime.UtcNow < until) await Task.Delay(50);
         Assert.True(Disconnects() > before, "the gateway never noticed the client leaving: " + string.Join("\n", Gw.Logs.Events.TakeLast(3).Select(e => e.RenderMessage() + " " + string.Join(" ", e.Properties.Select(p => $"{p.Key}={p.Value}")))));
 

@@ -19,7 +19,7 @@ public sealed class GatewayFixture : IAsyncDisposable
         App = app;
         BaseUrl = baseUrl;
         Logs = logs;
-        Client = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        Client = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(120) }; // longer than every per-request bound (Http.Deadline)
     }
 
     public SimulatorServer Simulator { get; }

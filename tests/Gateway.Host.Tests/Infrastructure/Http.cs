@@ -6,7 +6,8 @@ namespace Gateway.Host.Tests.Infrastructure;
 /// <summary>Small helpers for raw HTTP tests: send with a deadline, read JSON, assert OpenAI's error shape.</summary>
 public static class Http
 {
-    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    /// <summary>A hang fails instead of blocking the run; generous, so a cold first request on a loaded 2-core CI machine never does.</summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     public static async Task<HttpResponseMessage> SendAsync(this GatewayFixture gw, HttpRequestMessage request, TimeSpan? timeout = null)
     {

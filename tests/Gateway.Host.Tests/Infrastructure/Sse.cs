@@ -39,7 +39,7 @@ public sealed class SseStream
     /// <summary>Reads the whole body (bounded by <paramref name="timeout"/> so a hang fails instead of blocking the run).</summary>
     public static async Task<SseStream> ReadAsync(HttpResponseMessage response, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        using var cts = new CancellationTokenSource(timeout ?? Http.Deadline);
         var raw = await response.Content.ReadAsStringAsync(cts.Token);
         return Parse(raw);
     }

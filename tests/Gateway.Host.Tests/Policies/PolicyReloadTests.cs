@@ -168,10 +168,11 @@ public sealed class PolicyReloadTests
         await using var p = await PolicyGateway.StartAsync(PolicyDirectory.Create(), new Dictionary<string, string?> { ["POLICY_POLL_MS"] = "600000" });
         var v1 = await p.VersionOfCompletionAsync("atomic-v1");
 
-        // 1. A slow stream under v1: "[opus]" routes it to Opus. Headers are sent once the policy has run.
-        using var inFlight = await p.ChatAsync("[opus] atomic-old [[sim:slow 400]]", stream: true);
+        // 1. A slow stream under v1: "[opus]" routes it to Opus. Headers are sent once the policy has run. At least 7 events 1.5 s
+        //    apart: 10+ s, so even a reload slowed down by a loaded machine lands while it streams.
+        using var inFlight = await p.ChatAsync("[opus] atomic-old [[sim:slow 1500]]", stream: true);
         Assert.True(inFlight.IsSuccessStatusCode);
-        var reading = SseStream.ReadAsync(inFlight, TimeSpan.FromSeconds(30));
+        var reading = SseStream.ReadAsync(inFlight, TimeSpan.FromSeconds(90));
 
         // 2. While it streams, a valid reload makes "[opus]" an ordinary word.
         p.Dir.Edit("profiles/default.yaml", ShippedMarkers, """opus_markers: ["%never-a-marker%"]""");

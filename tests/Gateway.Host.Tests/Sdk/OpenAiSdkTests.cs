@@ -16,7 +16,7 @@ public sealed class OpenAiSdkTests(DefaultGateway fixture) : IClassFixture<Defau
         new(model, new ApiKeyCredential(key), new OpenAIClientOptions
         {
             Endpoint = new Uri(Gw.BaseUrl, "v1"),
-            NetworkTimeout = TimeSpan.FromSeconds(20),
+            NetworkTimeout = Http.Deadline,
             RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0),
         });
 
