@@ -10,8 +10,13 @@ namespace Gateway.Policy.Tests.Scripting;
 public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int BudgetMs = 50;
-    private const int GraceMs = 100; // also the stop wait: on a loaded 2-core box a stopped worker can wait >25 ms for a CPU
-    private const int SlackMs = 400; // a loaded 2-core CI box
+
+    // The grace is also the stop wait. A stopped run ends at its next check as soon as its thread gets a CPU, usually within
+    // a millisecond; but on a loaded 2-core CI box a thread can wait hundreds of ms for one (and a first run is JIT-compiled
+    // first), and a run not stopped within the wait is written off, which these tests read as "the check did not work".
+    // A long grace costs nothing when the check works: the caller returns as soon as the run stops.
+    private const int GraceMs = 1000;
+    private const int SlackMs = 2000; // the caller's own wake-up on a loaded 2-core CI box
 
     public static TheoryData<string, string> RunawayScripts => new()
     {
@@ -69,8 +74,10 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
     public void Apply_RecursionThroughDelegates_FailsBeforeTheStackOverflows_WorkerReused(string name, string code)
     {
         // A stack overflow would end the test process: the function-entry check fails the rule while stack is left.
+        // A budget far above the bound below: the rule must fail by the stack guard, promptly, never by a descheduled
+        // thread running into its time budget on a loaded machine.
         var compiler = new ScriptRuleCompiler(new ScriptRuleCompilerOptions { Workers = 1, MaxStuckWorkers = 0, Grace = TimeSpan.FromMilliseconds(GraceMs) });
-        var step = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule(name, budgetMs: BudgetMs), compiler);
+        var step = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule(name, budgetMs: 10_000), compiler);
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
 
         var watch = Stopwatch.StartNew();
@@ -113,13 +120,16 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
     {
         // Enumerable.Repeat(...).Sum() runs inside the library, where no check can be inserted: the run is bounded by the
         // int count but far longer than the budget. The worker is written off and replaced, and comes back afterwards.
-        var compiler = new ScriptRuleCompiler(new ScriptRuleCompilerOptions { Workers = 1, MaxStuckWorkers = 1, Grace = TimeSpan.FromMilliseconds(GraceMs) });
-        var step = ScriptTestKit.CompileOk("var s = Enumerable.Repeat(0, 400_000_000).Sum(); while (true) {}", ScriptTestKit.Rule("long-sum", budgetMs: BudgetMs), compiler);
+        // Here the grace must stay well below the call's length (a billion iterations: seconds), or the call would end within
+        // the stop wait and nothing would be written off; the budget leaves the worker time to pick the run up at all.
+        const int budgetMs = 200, graceMs = 100;
+        var compiler = new ScriptRuleCompiler(new ScriptRuleCompilerOptions { Workers = 1, MaxStuckWorkers = 1, Grace = TimeSpan.FromMilliseconds(graceMs) });
+        var step = ScriptTestKit.CompileOk("var s = Enumerable.Repeat(0, 1_000_000_000).Sum(); while (true) {}", ScriptTestKit.Rule("long-sum", budgetMs: budgetMs), compiler);
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
 
         var watch = Stopwatch.StartNew();
         Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(step, ScriptTestKit.Context()));
-        Assert.InRange(watch.ElapsedMilliseconds, BudgetMs, BudgetMs + 2 * GraceMs + SlackMs);
+        Assert.InRange(watch.ElapsedMilliseconds, budgetMs, budgetMs + 2 * graceMs + SlackMs);
         Assert.Equal(1, compiler.StuckWorkers);
         Assert.Equal(1, compiler.WrittenOffWorkers);
         ScriptTestKit.Run(good, ScriptTestKit.Context()); // the replacement

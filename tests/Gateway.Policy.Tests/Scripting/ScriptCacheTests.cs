@@ -7,7 +7,18 @@ using Xunit.Abstractions;
 
 namespace Gateway.Policy.Tests.Scripting;
 
+/// <summary>
+/// Managed memory and the process's load contexts are only meaningful with nothing else running in the test process: a test of
+/// another class compiling rules meanwhile (each compilation has its own load context) would count in them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialMemoryCollection
+{
+    public const string Name = "serial: load contexts and managed memory";
+}
+
 /// <summary>The content-hash cache, and the rule load contexts being collected once no snapshot holds them.</summary>
+[Collection(SerialMemoryCollection.Name)]
 public sealed class ScriptCacheTests(ITestOutputHelper output)
 {
     private const string Code = "if (Request.Messages.Count > 1) Tag(\"many\", \"yes\");";

@@ -73,7 +73,9 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public void Apply_InfiniteLoop_TimesOutWithinBudgetPlusGrace_AndWorkerIsReused()
     {
-        var compiler = new ScriptRuleCompiler(new ScriptRuleCompilerOptions { Workers = 2, MaxStuckWorkers = 4, Grace = TimeSpan.FromMilliseconds(100) });
+        // A long grace (also the stop wait): on a loaded 2-core CI box the stopped thread can wait hundreds of ms for a CPU before
+        // its check runs; the caller still returns as soon as it does.
+        var compiler = new ScriptRuleCompiler(new ScriptRuleCompilerOptions { Workers = 2, MaxStuckWorkers = 4, Grace = TimeSpan.FromMilliseconds(1000) });
         var loop = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("infinite-loop.csx"), ScriptTestKit.Rule("loop", budgetMs: 50), compiler);
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
 
@@ -83,7 +85,7 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
 
         Assert.Equal("rule:loop", error.RuleId);
         Assert.True(error.Started);
-        Assert.InRange(watch.ElapsedMilliseconds, 45, 150 + 400); // the inserted check stops it at the budget; slack for a loaded 2-core CI box
+        Assert.InRange(watch.ElapsedMilliseconds, 45, 1050 + 2000); // the inserted check stops it at the budget; slack for a loaded 2-core CI box
         Assert.Equal(0, compiler.StuckWorkers);
         Assert.Equal(1, compiler.StoppedRuns);
 
@@ -102,11 +104,12 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
         var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("slow.csx"), ScriptTestKit.Rule("slow", budgetMs: 50));
         var context = ScriptTestKit.Context();
 
+        // The script is busy for 2 s: giving up well before that shows the caller did not wait for it (with slack for a loaded box).
         var watch = Stopwatch.StartNew();
         Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(step, context));
-        Assert.True(watch.ElapsedMilliseconds < 400, $"gave up after {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.ElapsedMilliseconds < 1500, $"gave up after {watch.ElapsedMilliseconds} ms");
 
-        Thread.Sleep(600); // the script finishes its busy wait and tries to tag: its scope is revoked
+        Thread.Sleep(2500); // the script finishes its busy wait and tries to tag: its scope is revoked
         Assert.Empty(context.Tags);
         Assert.Empty(context.Changes);
     }
@@ -141,7 +144,9 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
         var typicalUs = watch.Elapsed.TotalMicroseconds / runs;
 
         output.WriteLine($"per run (incl. context setup): one-tag rule {emptyUs:0} us, refactor-to-opus rule {typicalUs:0} us");
-        Assert.True(emptyUs < 5000, $"{emptyUs} us per run");
+        // Typically tens of us; the bound only catches a pathological cost (a compile or a thread per run), since on a loaded
+        // 2-core CI box each hand-off to a worker thread can itself wait milliseconds for a CPU.
+        Assert.True(emptyUs < 50_000, $"{emptyUs} us per run");
     }
 
     [Fact]

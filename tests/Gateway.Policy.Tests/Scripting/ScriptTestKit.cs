@@ -13,7 +13,9 @@ internal static class ScriptTestKit
     /// <summary>One compiler for the whole test assembly, as in the gateway (its workers are shared).</summary>
     public static readonly ScriptRuleCompiler SharedCompiler = new();
 
-    public static RuleRef Rule(string id = "test", int budgetMs = 200, PolicyStage stage = PolicyStage.Request) =>
+    /// <summary>A rule reference. The default budget is generous: a first run (JIT) on a loaded CI box must not time out by accident;
+    /// tests about budgets set their own.</summary>
+    public static RuleRef Rule(string id = "test", int budgetMs = 2000, PolicyStage stage = PolicyStage.Request) =>
         new() { Id = id, Path = $"rules/{id}.csx", BudgetMs = budgetMs, Stage = stage };
 
     public static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "policies", "scripts", name));
