@@ -31,7 +31,7 @@ public static class Sim
 
     public static HttpClient Client(SimulatorServer server, string key = "test-key")
     {
-        var http = new HttpClient { BaseAddress = server.BaseUrl, Timeout = TimeSpan.FromSeconds(20) };
+        var http = new HttpClient { BaseAddress = server.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Add("x-api-key", key);
         http.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
         return http;
