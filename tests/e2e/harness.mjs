@@ -142,6 +142,30 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 }
 
 /**
+ * Starts a process on a free port and waits until it is healthy. The port is free when picked but not reserved: another
+ * process (a parallel test's listener, an outgoing connection) can take it before the child binds it, and the child then
+ * exits at start. Such an exit is retried on a new port; a child that stays up but never gets healthy is not.
+ */
+async function startHealthy(name, dll, env, healthPath, timeoutMs) {
+  const attempts = 3;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const proc = startProcess(name, dll, port, env(port));
+    live.add(proc);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitHealthy(proc, `${url}${healthPath}`, timeoutMs);
+      return { proc, url };
+    } catch (err) {
+      const exitedAtStart = proc.exited;
+      await killProcess(proc);
+      live.delete(proc);
+      if (!exitedAtStart || attempt === attempts) throw err;
+    }
+  }
+}
+
+/**
  * Starts simulator + gateway.
  * @param {{ simScript?: string, gatewayEnv?: Record<string,string>, startTimeoutMs?: number }} [opts]
  * @returns {Promise<{ baseURL: string, gatewayUrl: string, apiKey: string, simUrl: string, simKey: string,
@@ -151,45 +175,43 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 export async function startStack(opts = {}) {
   const gatewayDll = resolveDll('GATEWAY_DLL', FALLBACK_GATEWAY, 'src/Gateway.Host');
   const simulatorDll = resolveDll('SIMULATOR_DLL', FALLBACK_SIMULATOR, 'src/Gateway.Simulator');
-  const startTimeoutMs = opts.startTimeoutMs ?? 30_000;
+  // Generous: a cold .NET start-up on a loaded 2-core CI machine can take tens of seconds; a hang still fails.
+  const startTimeoutMs = opts.startTimeoutMs ?? 90_000;
 
-  const simPort = await freePort();
-  const simUrl = `http://127.0.0.1:${simPort}`;
-  const simEnv = { SIM_API_KEY: SIM_KEY, SIM_SCRIPT: opts.simScript ?? '' };
-  const sim = startProcess('simulator', simulatorDll, simPort, simEnv);
-  live.add(sim);
+  let sim = null;
   let gw = null;
 
   const stop = async () => {
     await Promise.all([killProcess(gw), killProcess(sim)]);
-    live.delete(sim);
+    if (sim) live.delete(sim);
     if (gw) live.delete(gw);
   };
 
   try {
-    await waitHealthy(sim, `${simUrl}/_sim/health`, startTimeoutMs);
+    const simEnv = { SIM_API_KEY: SIM_KEY, SIM_SCRIPT: opts.simScript ?? '' };
+    const simulator = await startHealthy('simulator', simulatorDll, () => simEnv, '/_sim/health', startTimeoutMs);
+    sim = simulator.proc;
+    const simUrl = simulator.url;
 
-    const gwPort = await freePort();
-    const gatewayUrl = `http://127.0.0.1:${gwPort}`;
-    gw = startProcess('gateway', gatewayDll, gwPort, {
+    const gateway = await startHealthy('gateway', gatewayDll, () => ({
       ASPNETCORE_ENVIRONMENT: 'Production',
       ANTHROPIC_API_KEY: SIM_KEY,
       ANTHROPIC_BASE_URL: simUrl,
       GATEWAY_API_KEY: GATEWAY_KEY,
       UPSTREAM_TIMEOUT_SECONDS: '30',
       ...(opts.gatewayEnv ?? {}),
-    });
-    live.add(gw);
-    await waitHealthy(gw, `${gatewayUrl}/healthz`, startTimeoutMs);
+    }), '/healthz', startTimeoutMs);
+    gw = gateway.proc;
+    const gatewayUrl = gateway.url;
 
     const simRequests = async () => {
-      const res = await fetchWithTimeout(`${simUrl}/_sim/requests`, {}, 5_000);
+      const res = await fetchWithTimeout(`${simUrl}/_sim/requests`, {}, 15_000);
       if (!res.ok) throw new Error(`GET /_sim/requests: HTTP ${res.status}`);
       const body = await res.json();
       return Array.isArray(body) ? body : (body.requests ?? body.items ?? []);
     };
     const clearSimRequests = async () => {
-      const res = await fetchWithTimeout(`${simUrl}/_sim/requests`, { method: 'DELETE' }, 5_000);
+      const res = await fetchWithTimeout(`${simUrl}/_sim/requests`, { method: 'DELETE' }, 15_000);
       await res.arrayBuffer();
     };
 
