@@ -41,6 +41,12 @@ public sealed class SecretLoggingTests(SecretsGateway fixture) : IClassFixture<S
         Assert.Equal(HttpStatusCode.OK, await Send("secret-run [[sim:stream-error api_error]]", stream: true));
         Assert.Equal(HttpStatusCode.OK, await Send("secret-run echo [[sim:echo]]"));
 
+        // The request summary is written when a response has ended, which the client can see first: wait for the last one.
+        bool IsChatSummary(Serilog.Events.LogEvent e) => e.MessageTemplate.Text == Gateway.Host.Observability.GatewayLogging.SummaryTemplate
+            && e.Properties["RequestPath"].ToString().Contains("/v1/chat/completions");
+        var deadline = DateTime.UtcNow + Http.Deadline;
+        while (Gw.Logs.Events.Count(IsChatSummary) < 10 && DateTime.UtcNow < deadline) await Task.Delay(50);
+
         var text = Gw.Logs.AllText();
         foreach (var secret in wrongKeys.Append(wrongSecret).Append(GatewayFixture.GatewayKey).Append(GatewayFixture.UpstreamKey).Append(SecretsGateway.Secret))
             Assert.False(text.Contains(secret, StringComparison.Ordinal), $"log contains secret '{secret}'");
