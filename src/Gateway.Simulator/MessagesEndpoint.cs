@@ -65,6 +65,16 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log,
         var requestId = Start(ctx);
         var body = "";
         var ct = ctx.RequestAborted;
+        // A JSON answer is recorded just before its body is written: with its Content-Length the client has the whole answer once
+        // the bytes are out, and may look for the recorded request before this handler gets the CPU back. A stream is recorded
+        // when it ends (tests rely on that to see a stream stopped), as is a request that never got an answer.
+        var recorded = false;
+        void RecordOnce()
+        {
+            if (recorded) return;
+            recorded = true;
+            Record(ctx, body);
+        }
         try
         {
             // 1-2. Body and headers.
@@ -82,7 +92,7 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log,
             var layout = PromptLayout.Build(doc.RootElement);
             if (countTokens)
             {
-                await WriteJsonAsync(ctx.Response, 200, w => { w.WriteStartObject(); w.WriteNumber("input_tokens", request.InputTokens); w.WriteEndObject(); }, ct);
+                await WriteJsonAsync(ctx.Response, 200, w => { w.WriteStartObject(); w.WriteNumber("input_tokens", request.InputTokens); w.WriteEndObject(); }, ct, RecordOnce);
                 return;
             }
 
@@ -106,12 +116,12 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log,
             }
             else
             {
-                await WriteJsonAsync(ctx.Response, 200, w => MessageJson.Message(w, id, request.RequestedModel, plan, usage), ct);
+                await WriteJsonAsync(ctx.Response, 200, w => MessageJson.Message(w, id, request.RequestedModel, plan, usage), ct, RecordOnce);
             }
         }
         catch (ApiErrorException e) when (!ctx.Response.HasStarted)
         {
-            await WriteErrorAsync(ctx.Response, e, requestId, ct);
+            await WriteErrorAsync(ctx.Response, e, requestId, ct, RecordOnce);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -119,7 +129,7 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log,
         }
         finally
         {
-            Record(ctx, body);
+            RecordOnce();
         }
     }
 
@@ -155,20 +165,22 @@ internal sealed class MessagesEndpoint(SimulatorOptions options, RequestLog log,
         return ms.ToArray();
     }
 
-    private static Task WriteErrorAsync(HttpResponse response, ApiErrorException e, string requestId, CancellationToken ct)
+    private static Task WriteErrorAsync(HttpResponse response, ApiErrorException e, string requestId, CancellationToken ct, Action? beforeBody = null)
     {
         if (e.RetryAfterSeconds is { } ra) response.Headers.RetryAfter = ra.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (e.Status == 529) response.Headers["x-should-retry"] = "true";
-        return WriteJsonAsync(response, e.Status, w => MessageJson.Error(w, e.ErrorType, e.Message, requestId), ct);
+        return WriteJsonAsync(response, e.Status, w => MessageJson.Error(w, e.ErrorType, e.Message, requestId), ct, beforeBody);
     }
 
-    private static async Task WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> write, CancellationToken ct)
+    /// <summary>Writes a JSON answer with its Content-Length; <paramref name="beforeBody"/> runs once the status is set, before any byte goes out.</summary>
+    private static async Task WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> write, CancellationToken ct, Action? beforeBody = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var w = new Utf8JsonWriter(buffer, WriterOptions)) write(w);
         response.StatusCode = status;
         response.ContentType = "application/json";
         response.ContentLength = buffer.WrittenCount;
+        beforeBody?.Invoke();
         await response.Body.WriteAsync(buffer.WrittenMemory, ct);
     }
 
