@@ -248,7 +248,7 @@ public sealed class ErrorTests(StrictLimitsGateway fixture) : IClassFixture<Stri
     {
         using var response = await Gw.PostAsync("v1/chat/completions", Http.Chat("go [[sim:stream-error overloaded_error]]", stream: true));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var sse = await SseStream.ReadAsync(response, TimeSpan.FromSeconds(10));
+        var sse = await SseStream.ReadAsync(response, Http.Deadline);
         Assert.Equal("[DONE]", sse.Data[^1]);
         var errorPayload = JsonDocument.Parse(sse.Data[^2]).RootElement;
         var error = errorPayload.GetProperty("error");

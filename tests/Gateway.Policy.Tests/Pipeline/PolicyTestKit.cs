@@ -37,7 +37,8 @@ internal static class PolicyTestKit
     public static CompiledProfile Compile(ProfileConfig config, BuiltInStepOptions? options = null, params IPolicyStep[] scripts) =>
         BuiltInStepFactory.Compile(config, id => scripts.FirstOrDefault(s => s.Id == "rule:" + id), options);
 
-    public static BuiltInStepOptions FreshOptions() => new() { SessionStore = new InMemorySessionModelStore() };
+    /// <summary>A fresh session store; a generous regex timeout (it counts wall time, which a loaded CI box stretches), unless a test sets its own.</summary>
+    public static BuiltInStepOptions FreshOptions() => new() { SessionStore = new InMemorySessionModelStore(), RegexTimeout = TimeSpan.FromSeconds(2) };
 
     /// <summary>Maps, runs the request stage, writes back: the full host path of a request through the policy layer.</summary>
     public static (ChatCompletionRequest Request, PipelineReport Report, PolicyContext Context) Run(CompiledProfile profile, string json,
