@@ -191,4 +191,27 @@ public sealed class PolicyCliTests
         Assert.Contains("model: expected claude-sonnet-5-5, got claude-opus-5-5", result.Out);
         Assert.Matches(new Regex(@"^\d+ passed, 1 failed\s*$", RegexOptions.Multiline), result.Out);
     }
+
+    [Fact]
+    public async Task Test_CaseFailingWhileARuleTimesOut_IsRunAgain_ThenNamesTheTimeout()
+    {
+        // A rule that never ends (budget 50 ms) times out in every run: the case is retried, then its report says why it failed.
+        using var dir = PolicyDirectory.Create("failing-rules");
+        dir.Write("tests/spins.yaml", """
+            version: 1
+            cases:
+              - name: spinning-rule-expected-to-change
+                headers: { X-Gateway-Profile: rules-loop }
+                request:
+                  model: claude-sonnet-5-5
+                  messages: [{ role: user, content: "hello" }]
+                expect:
+                  changed_by: ["rule:spins"]
+            """);
+        var result = await RunAsync("policy", "test", dir.Root);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Matches(new Regex(@"^FAIL spinning-rule-expected-to-change \(", RegexOptions.Multiline), result.Out);
+        Assert.Matches(new Regex(@"step 'rule:spins' timed out in each of \d+ runs: ", RegexOptions.Multiline), result.Out);
+        Assert.Matches(new Regex(@"^\d+ passed, 1 failed\s*$", RegexOptions.Multiline), result.Out);
+    }
 }
