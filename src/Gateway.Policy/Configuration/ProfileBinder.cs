@@ -304,6 +304,7 @@ internal sealed partial class ProfileBinder(YamlReader r)
             {
                 Stage = stage,
                 BudgetMs = r.Int(m, "budget_ms", path, 1, 10_000) ?? d.BudgetMs,
+                MemoryMb = r.Int(m, "memory_mb", path, 1, 1024) ?? d.MemoryMb,
                 Enabled = r.Bool(m, "enabled", path) ?? d.Enabled,
                 Location = r.Location(pathNode ?? idNode),
             });

@@ -166,13 +166,15 @@ public sealed record LimitsConfig
     public decimal? MonthlyBudgetUsd { get; init; }
 }
 
-/// <summary>A script rule: <c>policies/rules/ID.csx</c> (or <see cref="Path"/>), its stage, time budget and failure mode.</summary>
+/// <summary>A script rule: <c>policies/rules/ID.csx</c> (or <see cref="Path"/>), its stage, time and memory budgets and failure mode.</summary>
 public sealed record RuleRef
 {
     public required string Id { get; init; }
     public required string Path { get; init; }
     public Gateway.Policy.Abstractions.PolicyStage Stage { get; init; } = Gateway.Policy.Abstractions.PolicyStage.Request;
     public int BudgetMs { get; init; } = 50;
+    /// <summary>MiB one run may allocate (<c>memory_mb</c>); past it the run is stopped and fails.</summary>
+    public int MemoryMb { get; init; } = 64;
     public bool Enabled { get; init; } = true;
     public SourceLocation Location { get; init; } = SourceLocation.None;
 }

@@ -26,7 +26,7 @@ internal static class ProfileKeys
         ["dedup"] = ["enabled", "min_chars", "diff_near_duplicates", "diff_max_ratio"],
         ["cache"] = ["prefix_cache", "ttl", "response_cache"],
         ["limits"] = ["requests_per_minute", "tokens_per_minute", "monthly_budget_usd"],
-        ["rules[]"] = ["id", "path", "stage", "budget_ms", "enabled"],
+        ["rules[]"] = ["id", "path", "stage", "budget_ms", "memory_mb", "enabled"],
     };
 
     /// <summary>Free-form maps (any key, scalar values).</summary>

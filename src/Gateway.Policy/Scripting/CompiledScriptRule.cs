@@ -22,6 +22,7 @@ public sealed class CompiledScriptRule : IPolicyStep
         Path = rule.Path;
         Stage = rule.Stage;
         Budget = TimeSpan.FromMilliseconds(rule.BudgetMs);
+        MemoryBudget = (long)rule.MemoryMb * 1024 * 1024;
         Handle = handle;
         _workers = workers;
         _grace = grace;
@@ -40,6 +41,9 @@ public sealed class CompiledScriptRule : IPolicyStep
 
     public TimeSpan Budget { get; }
 
+    /// <summary>Bytes one run may allocate (<c>memory_mb</c>), counted on its worker thread from the run's start to its end.</summary>
+    public long MemoryBudget { get; }
+
     /// <summary>Scripts are untrusted: they run on a worker with a hard time limit.</summary>
     public bool Trusted => false;
 
@@ -50,7 +54,9 @@ public sealed class CompiledScriptRule : IPolicyStep
     /// Runs the script. Throws <see cref="RuleTimeoutException"/> when it does not finish within <see cref="Budget"/> plus the
     /// grace: the budget checks inserted into its loops and functions end it on its worker; a script stuck inside a long
     /// runtime call goes on running until its next check, unable to change the request once the pipeline revokes its scope.
-    /// Throws <see cref="RuleExecutionException"/> when the script throws.
+    /// Throws <see cref="RuleMemoryBudgetException"/> when the run allocated more than <see cref="MemoryBudget"/> (stopped at
+    /// its next check, or found over at its end). Throws <see cref="RuleExecutionException"/> when the script throws (an
+    /// <see cref="OutOfMemoryException"/> from one huge allocation included).
     /// </summary>
     public void Apply(PolicyContext context, RuleScope scope, ResponseView? response)
     {
@@ -59,9 +65,11 @@ public sealed class CompiledScriptRule : IPolicyStep
         var started = Stopwatch.GetTimestamp();
         // The inserted checks stop the script at its budget; the caller waits the grace on top (hand-off, scheduling), and
         // after stopping a run that is still going, the grace once more for its next check.
-        var budget = new ScriptRunBudget(started + Budget.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond, scope);
+        var budget = new ScriptRunBudget(started + Budget.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond, scope, MemoryBudget);
         // Slot 0: the globals; slot 1: where the submission stores itself (Roslyn's submission array layout).
         var outcome = _workers.Run(() => Failure(entry([globals, null])), budget, Budget + _grace, _grace);
+        // Over its memory budget: whether a check stopped it or it finished (its last allocation after its last check), it failed.
+        if (budget.OverMemory) throw new RuleMemoryBudgetException(Id, MemoryBudget, budget.AllocatedWhenOver);
         if (outcome.IsCompleted) return;
         if (outcome.IsTimedOut) throw new RuleTimeoutException(Id, Budget, Stopwatch.GetElapsedTime(started), outcome.Started);
         throw new RuleExecutionException(Id, ScriptLine(outcome.Error!), outcome.Error!);

@@ -8,7 +8,7 @@ namespace Gateway.Policy.Scripting;
 /// while a snapshot (or a running request, through its <see cref="CompiledScriptRule"/>) holds it, the assembly stays
 /// loaded; once nothing does, the garbage collector finalizes the context, which unloads the assembly. Nothing to dispose:
 /// a snapshot never knows when its last request ends, and the collector does.
-/// Shared by every <see cref="CompiledScriptRule"/> compiled from the same content (same code, stage and API version).
+/// Shared by every <see cref="CompiledScriptRule"/> compiled from the same content (same code, stage, memory budget and API version).
 /// </summary>
 public sealed class ScriptAssemblyHandle
 {
@@ -23,7 +23,7 @@ public sealed class ScriptAssemblyHandle
         Lines = lines;
     }
 
-    /// <summary>SHA-256 (hex) of the script's code, stage and the rule API's version: the compile cache key.</summary>
+    /// <summary>SHA-256 (hex) of the script's code, stage, memory budget and the rule API's version: the compile cache key.</summary>
     public string ContentHash { get; }
 
     internal ScriptLoadContext LoadContext { get; }

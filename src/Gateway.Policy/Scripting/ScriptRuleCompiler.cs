@@ -16,10 +16,11 @@ namespace Gateway.Policy.Scripting;
 /// <summary>
 /// Compiles <c>.csx</c> rule scripts into pipeline steps. One per process; thread-safe.
 /// <list type="number">
-/// <item>Hash the content (code, stage, rule API version); a still-loaded assembly with that hash is reused, so a reload
-/// that leaves a script unchanged compiles nothing and returns the same step instance.</item>
+/// <item>Hash the content (code, stage, memory budget, rule API version); a still-loaded assembly with that hash is reused, so a
+/// reload that leaves a script unchanged compiles nothing and returns the same step instance.</item>
 /// <item>Build the script compilation against <see cref="RuleGlobals"/> and a fixed set of references (<see cref="ScriptReferences"/>).</item>
-/// <item>Check it: compiler errors, and every symbol the script uses against the allowlist (<see cref="ScriptAllowlistChecker"/>).</item>
+/// <item>Check it: compiler errors, every symbol the script uses against the allowlist (<see cref="ScriptAllowlistChecker"/>),
+/// and allocations of a constant size over the rule's memory budget (<see cref="ScriptAllocationChecker"/>).</item>
 /// <item>Insert budget checks into every loop and function body (<see cref="ScriptBudgetRewriter"/>), after the checks above so
 /// diagnostics only ever see the user's code; a map from the rewritten positions back to the user's goes with the PDB.</item>
 /// <item>Emit it ourselves (with a portable PDB loaded alongside, for script lines in exceptions) into a fresh collectible load context:
@@ -72,7 +73,7 @@ public sealed class ScriptRuleCompiler
         var started = Stopwatch.GetTimestamp();
 
         // 1. Content hash and cache.
-        var hash = ContentHash(code, rule.Stage);
+        var hash = ContentHash(code, rule.Stage, rule.MemoryMb);
         if (_cache.TryGetValue(hash, out var weak) && weak.TryGetTarget(out var cached))
         {
             Interlocked.Increment(ref _cacheHits);
@@ -87,7 +88,9 @@ public sealed class ScriptRuleCompiler
         var tree = compilation.SyntaxTrees.Single();
 
         // 3. Allowlist and compiler diagnostics.
-        var violations = ScriptAllowlistChecker.Check(compilation, tree);
+        var violations = ScriptAllowlistChecker.Check(compilation, tree)
+            .Concat(ScriptAllocationChecker.Check(compilation.GetSemanticModel(tree), tree, rule.MemoryMb))
+            .OrderBy(v => v.Location.SourceSpan.Start).ToList();
         var diagnostics = violations.Select(v => new PolicyDiagnostic(Locate(rule.Path, v.Location), v.Message)).ToList();
         foreach (var d in compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).OrderBy(d => d.Location.SourceSpan.Start))
         {
@@ -132,10 +135,13 @@ public sealed class ScriptRuleCompiler
         return new ScriptCompileResult(RuleFor(handle, rule), diagnostics, false, Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>SHA-256 (hex) of the code, the stage and the rule API's identity.</summary>
-    internal static string ContentHash(string code, PolicyStage stage)
+    /// <summary>
+    /// SHA-256 (hex) of the code, the stage, the memory budget (the compile-time allocation check depends on it) and the rule
+    /// API's identity.
+    /// </summary>
+    internal static string ContentHash(string code, PolicyStage stage, int memoryMb)
     {
-        var bytes = Encoding.UTF8.GetBytes($"{ApiVersion}\n{stage}\n{code}");
+        var bytes = Encoding.UTF8.GetBytes($"{ApiVersion}\n{stage}\n{memoryMb}\n{code}");
         return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 

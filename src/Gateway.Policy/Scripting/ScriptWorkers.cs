@@ -119,10 +119,11 @@ internal sealed class ScriptWorkers
     private bool Process(WorkItem item)
     {
         if (Interlocked.CompareExchange(ref item.State, WorkItem.Running, WorkItem.Queued) != WorkItem.Queued) return true;
-        ScriptRunBudget.MakeCurrent(item.Budget);
+        // The whole run stays on this thread (scripts cannot await or start threads): its allocation counter is the run's.
+        item.Budget.Begin();
         try { item.Error = item.Work!(); }
-        catch (Exception ex) { item.Error = ex; }
-        finally { ScriptRunBudget.MakeCurrent(null); }
+        catch (Exception ex) { item.Error = ex; } // OutOfMemoryException included: a huge allocation fails the rule, not the process
+        finally { item.Budget.End(); }
         item.Work = null;
         if (Interlocked.CompareExchange(ref item.State, WorkItem.Finished, WorkItem.Running) == WorkItem.Running)
         {

@@ -176,4 +176,31 @@ public sealed class PolicyYamlLoaderTests
         var d = Assert.Single(result.Diagnostics);
         Assert.Equal("profiles/default.yaml:2:21: error: dedup.min_chars: must be at least 0, got -1", d.ToString());
     }
+
+    [Fact]
+    public void Load_RuleMemoryBudget_ReadAndDefaulted()
+    {
+        var result = Load(("profiles/default.yaml", """
+            version: 1
+            rules:
+              - { id: small, memory_mb: 16 }
+              - { id: plain }
+            """));
+        Assert.Empty(result.Diagnostics);
+        var rules = result.Profiles.Single().Rules;
+        Assert.Equal([16, 64], rules.Select(r => r.MemoryMb));
+    }
+
+    [Theory]
+    [InlineData("lots", "profiles/default.yaml:3:29: error: rules[0].memory_mb: expected an integer, got 'lots'")]
+    [InlineData("\"16\"", "profiles/default.yaml:3:29: error: rules[0].memory_mb: expected an integer, got")]
+    [InlineData("0", "profiles/default.yaml:3:29: error: rules[0].memory_mb: must be between 1 and 1024, got 0")]
+    [InlineData("4096", "profiles/default.yaml:3:29: error: rules[0].memory_mb: must be between 1 and 1024, got 4096")]
+    public void Load_RuleMemoryBudgetOfTheWrongTypeOrRange_Reported(string value, string expected)
+    {
+        var result = Load(("profiles/default.yaml", $"version: 1\nrules:\n  - {{ id: small, memory_mb: {value} }}\n"));
+        var lines = result.Diagnostics.Select(d => d.ToString()).ToList();
+        Assert.True(lines.Any(l => l.StartsWith(expected, StringComparison.Ordinal)),
+            $"expected a diagnostic starting with\n  {expected}\ngot\n  {string.Join("\n  ", lines)}");
+    }
 }

@@ -15,8 +15,8 @@ internal static class ScriptTestKit
 
     /// <summary>A rule reference. The default budget is generous: a first run (JIT) on a loaded CI box must not time out by accident;
     /// tests about budgets set their own.</summary>
-    public static RuleRef Rule(string id = "test", int budgetMs = 2000, PolicyStage stage = PolicyStage.Request) =>
-        new() { Id = id, Path = $"rules/{id}.csx", BudgetMs = budgetMs, Stage = stage };
+    public static RuleRef Rule(string id = "test", int budgetMs = 2000, PolicyStage stage = PolicyStage.Request, int memoryMb = 64) =>
+        new() { Id = id, Path = $"rules/{id}.csx", BudgetMs = budgetMs, Stage = stage, MemoryMb = memoryMb };
 
     public static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "policies", "scripts", name));
 
