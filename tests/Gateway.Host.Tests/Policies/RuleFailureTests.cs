@@ -4,9 +4,9 @@ using Gateway.Host.Tests.Infrastructure;
 namespace Gateway.Host.Tests.Policies;
 
 /// <summary>
-/// Script rules that fail, through the host: a throwing rule and a rule that runs over its 50 ms budget are skipped
-/// (fail-open: the request succeeds), counted, and disabled after repeated failures (the admin endpoint says so);
-/// a fail-closed profile refuses with 500 policy_error and sends nothing upstream.
+/// Script rules that fail, through the host: a throwing rule, a rule that runs over its 50 ms budget and one that allocates
+/// past its memory budget are skipped (fail-open: the request succeeds), counted, and disabled after repeated failures (the
+/// admin endpoint says so); a fail-closed profile refuses with 500 policy_error and sends nothing upstream.
 /// </summary>
 public sealed class RuleFailureTests(FailingRulesGateway fixture) : IClassFixture<FailingRulesGateway>
 {
@@ -27,6 +27,7 @@ public sealed class RuleFailureTests(FailingRulesGateway fixture) : IClassFixtur
     [Theory]
     [InlineData("rules-open", "rule:throws", "IndexOutOfRange")]
     [InlineData("rules-loop", "rule:spins", "budget")]
+    [InlineData("rules-memory", "rule:hoards", "over its memory budget of 8 MiB")]
     public async Task FailingRule_FailsOpen_ThenIsDisabled(string profile, string stepId, string errorText)
     {
         for (var i = 0; i < Attempts; i++)
