@@ -54,7 +54,7 @@ public static class AdminEndpoints
         var rules = snapshot.Profiles
             .SelectMany(p => p.Config.Rules.Select(r => (Profile: p.Name, Rule: r)))
             .GroupBy(x => x.Rule.Id)
-            .Select(g => new AdminRule(g.Key, g.First().Rule.Path, g.First().Rule.Stage.ToString().ToLowerInvariant(), g.First().Rule.BudgetMs, g.Select(x => x.Profile).ToList()))
+            .Select(g => new AdminRule(g.Key, g.First().Rule.Path, g.First().Rule.Stage.ToString().ToLowerInvariant(), g.First().Rule.BudgetMs, g.First().Rule.MemoryMb, g.Select(x => x.Profile).ToList()))
             .ToList();
         return new AdminPolicies(
             snapshot.Version,

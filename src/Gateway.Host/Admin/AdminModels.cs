@@ -16,6 +16,7 @@ public sealed record AdminRule(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("stage")] string Stage,
     [property: JsonPropertyName("budget_ms")] int BudgetMs,
+    [property: JsonPropertyName("memory_mb")] int MemoryMb,
     [property: JsonPropertyName("profiles")] IReadOnlyList<string> Profiles);
 
 public sealed record AdminDisabledRule(

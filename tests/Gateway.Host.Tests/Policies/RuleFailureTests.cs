@@ -47,6 +47,14 @@ public sealed class RuleFailureTests(FailingRulesGateway fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task AdminPolicies_ListsEachRulesBudgets()
+    {
+        var rules = (await P.AdminPoliciesAsync()).GetProperty("rules").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.Equal((2000, 8), (rules["hoards"].GetProperty("budget_ms").GetInt32(), rules["hoards"].GetProperty("memory_mb").GetInt32()));
+        Assert.Equal((50, 64), (rules["spins"].GetProperty("budget_ms").GetInt32(), rules["spins"].GetProperty("memory_mb").GetInt32())); // the default
+    }
+
+    [Fact]
     public async Task FailingRule_InFailClosedProfile_Is500PolicyError_AndNothingGoesUpstream()
     {
         var marker = $"closed-{Guid.NewGuid():N}";
