@@ -76,8 +76,8 @@ public sealed partial class PolicyWorkspace : IDisposable
         $"// bench revision {revision}\n" + _script.Replace(ScriptThreshold, $"Profile.Int(\"opus_after_messages\", {1000 + revision})", StringComparison.Ordinal);
 
     /// <summary>
-    /// X-Policy-Version of the files as they are now: SHA-256 over "path\0sha256(file)\n" for every profile file and every
-    /// rule file a profile references (ordinal order), then the seed override variables that are set; first 12 hex digits.
+    /// X-Policy-Version of the files as they are now: SHA-256 over "path\0sha256(file)\n" for every profile file, every
+    /// rule file a profile references and models.yaml (ordinal order), then the seed override variables that are set; first 12 hex digits.
     /// </summary>
     public string ExpectedVersion()
     {
@@ -88,8 +88,10 @@ public sealed partial class PolicyWorkspace : IDisposable
         var rules = profiles
             .SelectMany(p => RulePathLine().Matches(File.ReadAllText(Path.Combine(Directory, p))).Select(m => m.Groups[1].Value.Trim('"', '\'')))
             .Where(r => File.Exists(Path.Combine(Directory, r)));
+        // models.yaml (the model catalogue) is part of the snapshot, and of its version, since it hot-reloads with the rest.
+        var catalogue = File.Exists(Path.Combine(Directory, "models.yaml")) ? ["models.yaml"] : Array.Empty<string>();
         var text = new StringBuilder();
-        foreach (var path in profiles.Concat(rules).Distinct().Order(StringComparer.Ordinal))
+        foreach (var path in profiles.Concat(rules).Concat(catalogue).Distinct().Order(StringComparer.Ordinal))
         {
             using var stream = File.OpenRead(Path.Combine(Directory, path));
             text.Append(path).Append('\0').Append(Convert.ToHexStringLower(SHA256.HashData(stream))).Append('\n');

@@ -109,6 +109,8 @@ public static class GatewayApp
         services.AddSingleton<UpstreamEconomy>();
         services.AddHostedService(sp => new PolicyReloadTriggers(sp.GetRequiredService<PolicyStore>(),
             TimeSpan.FromMilliseconds(options.PolicyPollMilliseconds), sp.GetRequiredService<ILogger<PolicyReloadTriggers>>()));
+        services.AddHostedService(sp => new RetiredRuleCollector(sp.GetRequiredService<PolicyStore>(), TimeSpan.FromSeconds(2),
+            sp.GetRequiredService<ILogger<RetiredRuleCollector>>()));
     }
 
     private static void MapEndpoints(WebApplication app, bool demo)
