@@ -19,15 +19,12 @@ public sealed class RedisSessionModelStore : ISessionModelStore
 {
     private readonly RedisConnection _connection;
     private readonly InMemorySessionModelStore _local;
-    private readonly TimeSpan _readWait;
 
-    public RedisSessionModelStore(RedisConnection connection, TimeSpan? ttl = null, int localCapacity = 50_000, RedisSettings? settings = null, TimeProvider? time = null)
+    public RedisSessionModelStore(RedisConnection connection, TimeSpan? ttl = null, int localCapacity = 50_000, TimeProvider? time = null)
     {
         _connection = connection;
         _local = new InMemorySessionModelStore(localCapacity, ttl, time);
         Ttl = _local.Ttl;
-        // The operation already gives up after its timeout; the margin covers a late continuation, never a second timeout.
-        _readWait = (settings ?? new RedisSettings()).OperationTimeout + TimeSpan.FromMilliseconds(100);
     }
 
     public TimeSpan Ttl { get; }
@@ -36,11 +33,11 @@ public sealed class RedisSessionModelStore : ISessionModelStore
     {
         if (_connection.IsAvailable)
         {
-            var read = ReadAsync(key, CancellationToken.None).AsTask();
-            if (read.Wait(_readWait) && read.Result is { Ok: true } r)
+            var r = _connection.Execute("session get", db => db.StringGetAsync(StateKeys.SessionModel + key));
+            if (r.Ok)
             {
-                if (r.Value is null) return _local.TryGet(key, out model) && Republish(key, model);
-                model = r.Value;
+                if (Deserialize(r.Value) is not { } found) return _local.TryGet(key, out model) && Republish(key, model);
+                model = found;
                 return true;
             }
         }

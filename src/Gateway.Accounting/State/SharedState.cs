@@ -32,8 +32,8 @@ public sealed class SharedState : IAsyncDisposable
             return new SharedState(null, new InMemoryResponseCacheStore(time: time), new InMemorySessionModelStore(time: time), new InMemoryPrefixHashStore(time: time),
                 new InMemoryThinkingStore());
         var redis = new RedisConnection(RedisUrl.Parse(redisUrl), settings, loggers?.CreateLogger<RedisConnection>(), time);
-        return new SharedState(redis, new RedisResponseCacheStore(redis), new RedisSessionModelStore(redis, settings: settings, time: time), new RedisPrefixHashStore(redis),
-            new RedisThinkingStore(redis, settings: settings, time: time));
+        return new SharedState(redis, new RedisResponseCacheStore(redis), new RedisSessionModelStore(redis, time: time), new RedisPrefixHashStore(redis),
+            new RedisThinkingStore(redis, time: time));
     }
 
     /// <summary>The Redis connection; null in memory mode.</summary>

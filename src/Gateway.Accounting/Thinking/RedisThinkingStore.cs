@@ -30,19 +30,16 @@ public sealed class RedisThinkingStore : IThinkingStore
 
     private readonly RedisConnection _connection;
     private readonly BoundedTtlMap<StoredThinking> _local;
-    private readonly TimeSpan _readWait;
 
     /// <param name="localMaxChars">Bound on the characters the local copy holds (thinking text, signatures, redacted data).</param>
     public RedisThinkingStore(RedisConnection connection, TimeSpan? ttl = null, int localCapacity = 10_000, long localMaxChars = 32L * 1024 * 1024,
-        RedisSettings? settings = null, TimeProvider? time = null)
+        TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
         Ttl = ttl ?? DefaultTtl;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Ttl, TimeSpan.Zero, nameof(ttl));
         _local = new BoundedTtlMap<StoredThinking>(localCapacity, localMaxChars, Weigh, time);
-        // The operation already gives up after its timeout; the margin covers a late continuation, never a second timeout.
-        _readWait = (settings ?? new RedisSettings()).OperationTimeout + TimeSpan.FromMilliseconds(100);
     }
 
     public TimeSpan Ttl { get; }
@@ -67,8 +64,7 @@ public sealed class RedisThinkingStore : IThinkingStore
         }
         thinking = null;
         if (toolCallId.Length > MaxSharedIdLength || !_connection.IsAvailable) return false;
-        var read = ReadAsync(toolCallId);
-        if (!read.Wait(_readWait) || read.Result is not { } hit) return false;
+        if (Read(toolCallId) is not { } hit) return false;
         // Another replica wrote it: keep a local copy for the rest of the session, expiring when the Redis entry does.
         _local.Set(toolCallId, hit.Thinking, hit.Remaining ?? Ttl);
         thinking = hit.Thinking;
@@ -76,10 +72,9 @@ public sealed class RedisThinkingStore : IThinkingStore
     }
 
     /// <summary>The stored thinking and its remaining lifetime; null when Redis failed open, has no entry, or holds a value not ours.</summary>
-    private async Task<(StoredThinking Thinking, TimeSpan? Remaining)?> ReadAsync(string toolCallId)
+    private (StoredThinking Thinking, TimeSpan? Remaining)? Read(string toolCallId)
     {
-        var r = await _connection.ExecuteAsync("thinking get", db => db.StringGetWithExpiryAsync(Key(toolCallId)), CancellationToken.None)
-            .ConfigureAwait(false);
+        var r = _connection.Execute("thinking get", db => db.StringGetWithExpiryAsync(Key(toolCallId)));
         if (!r.Ok || r.Value.Value.IsNull) return null;
         return Deserialize(r.Value.Value) is { } thinking ? (thinking, r.Value.Expiry) : null;
     }

@@ -54,8 +54,8 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
     [Fact]
     public async Task SavedOnOneReplica_ReadByAnother_WithTtl()
     {
-        var a = new RedisThinkingStore(_a, settings: Settings);
-        var b = new RedisThinkingStore(_b, settings: Settings);
+        var a = new RedisThinkingStore(_a);
+        var b = new RedisThinkingStore(_b);
         var id = NewId();
         var saved = Sample();
 
@@ -74,8 +74,8 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
     public async Task Entry_ExpiresAtTtl_OnEveryReplica()
     {
         var ttl = TimeSpan.FromMilliseconds(500);
-        var a = new RedisThinkingStore(_a, ttl, settings: Settings);
-        var b = new RedisThinkingStore(_b, ttl, settings: Settings);
+        var a = new RedisThinkingStore(_a, ttl);
+        var b = new RedisThinkingStore(_b, ttl);
         var id = NewId();
         a.Save(id, Sample());
 
@@ -88,7 +88,7 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
     [Fact]
     public async Task ForeignOrCorruptValue_ReadsAsAbsent()
     {
-        var b = new RedisThinkingStore(_b, settings: Settings);
+        var b = new RedisThinkingStore(_b);
         var values = new Dictionary<string, RedisValue>
         {
             [NewId()] = "not json",
@@ -112,8 +112,8 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
     [Fact]
     public async Task OverLongId_StaysLocal()
     {
-        var a = new RedisThinkingStore(_a, settings: Settings);
-        var b = new RedisThinkingStore(_b, settings: Settings);
+        var a = new RedisThinkingStore(_a);
+        var b = new RedisThinkingStore(_b);
         var longId = "toolu_" + new string('x', RedisThinkingStore.MaxSharedIdLength);
         var shortId = NewId();
 
