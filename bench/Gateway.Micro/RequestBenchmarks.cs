@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using Gateway.Accounting.Cache;
+using Gateway.Economy.Cache;
 using Gateway.Core.Models;
 using Gateway.Core.Protocol.Anthropic;
 using Gateway.Core.Protocol.OpenAi;
 using Gateway.Core.Translation;
-using Gateway.Policy.Economy;
+using Gateway.Economy.Prompt;
 using Gateway.Policy.Engine;
 using Gateway.Policy.Snapshots;
 using Gateway.Policy.Tokens;
@@ -33,7 +33,7 @@ public class RequestBenchmarks
     private ChatToMessagesRequestTranslator _translator = null!;
     private PromptCachePlanner _planner = null!;
     private ContextPruner _pruner = null!;
-    private Gateway.Policy.Configuration.CacheConfig _cacheConfig = null!;
+    private Gateway.Economy.CacheSettings _cacheConfig = null!;
     private ModelCatalogue _catalogue = null!;
 
     [GlobalSetup]
@@ -46,7 +46,7 @@ public class RequestBenchmarks
         _translator = new ChatToMessagesRequestTranslator(_catalogue, new InMemoryThinkingStore(), new TranslationOptions());
         _planner = new PromptCachePlanner(new InMemoryPrefixHashStore(), TiktokenEstimator.Instance);
         _pruner = new ContextPruner(TiktokenEstimator.Instance);
-        _cacheConfig = _snapshot.Default.Config.Cache;
+        _cacheConfig = Gateway.Host.Economy.EconomySettings.Of(_snapshot.Default);
 
         _parsed = ChatCompletionRequestParser.Parse(_body);
         var shaped = ShapeFresh();

@@ -1,3 +1,4 @@
+using Gateway.Host.State;
 using Gateway.Core.Errors;
 using Gateway.Core.Models;
 using Gateway.Core.Translation;
@@ -8,10 +9,10 @@ using Gateway.Host.Endpoints;
 using Gateway.Host.Observability;
 using Gateway.Host.Security;
 using Gateway.Host.Admin;
-using Gateway.Host.Economy;
-using Gateway.Accounting.Cache;
-using Gateway.Accounting.State;
-using Gateway.Policy.Economy;
+using Gateway.Economy;
+using Gateway.Economy.Cache;
+using Gateway.State;
+using Gateway.Economy.Prompt;
 using Gateway.Host.Policies;
 using Gateway.Policy.BuiltIn;
 using Gateway.Policy.Configuration;
@@ -35,7 +36,8 @@ public static class GatewayApp
     public static async Task<WebApplication> BuildAsync(
         string[] args,
         Action<WebApplicationBuilder>? configure = null,
-        Action<LoggerConfiguration>? extraLogging = null)
+        Action<LoggerConfiguration>? extraLogging = null,
+        DemoUpstreamFactory? demoUpstream = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
@@ -45,18 +47,21 @@ public static class GatewayApp
         GatewayLogging.Configure(builder, extraLogging);
 
         // The no-secrets quick start: the simulator stands in for Anthropic (never in Production: the loader refuses that).
-        DemoUpstream? demo = null;
+        IDemoUpstream? demo = null;
+        if (options.DemoUpstream && demoUpstream is null)
+            throw new InvalidOperationException("Invalid configuration:\n  - ANTHROPIC_API_KEY is not set. Set it to proxy Anthropic's API, "
+                + "or run the no-secrets demo, which starts a simulated upstream: dotnet run --project src/Gateway.Demo");
         var upstreamOptions = new AnthropicUpstreamOptions
         {
             BaseUrl = options.AnthropicBaseUrl,
-            ApiKey = options.AnthropicApiKey ?? DemoUpstream.ApiKey,
+            ApiKey = options.AnthropicApiKey ?? "",
             Version = options.AnthropicVersion,
             FirstByteTimeout = TimeSpan.FromSeconds(options.UpstreamTimeoutSeconds),
         };
         if (options.DemoUpstream)
         {
-            demo = await DemoUpstream.StartAsync();
-            upstreamOptions = upstreamOptions with { BaseUrl = demo.BaseUrl };
+            demo = await demoUpstream!();
+            upstreamOptions = upstreamOptions with { BaseUrl = demo.BaseUrl, ApiKey = demo.ApiKey };
         }
 
         var services = builder.Services;

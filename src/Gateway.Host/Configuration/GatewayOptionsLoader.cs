@@ -39,7 +39,7 @@ public static class GatewayOptionsLoader
             EnforceDiffFirst = Flag(config, "ENFORCE_DIFF_FIRST", false, errors),
         };
 
-        if (options.RedisUrl is { } redis && !Gateway.Accounting.State.RedisUrl.TryParse(redis, out _, out var redisError))
+        if (options.RedisUrl is { } redis && !Gateway.State.RedisUrl.TryParse(redis, out _, out var redisError))
             errors.Add($"REDIS_URL: {redisError}");
 
         if (options.MaxRequestDrainMegabytes < options.MaxRequestBodyMegabytes)

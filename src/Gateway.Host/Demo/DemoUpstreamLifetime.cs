@@ -1,7 +1,7 @@
 namespace Gateway.Host.Demo;
 
 /// <summary>Stops the in-process demo simulator when the gateway stops.</summary>
-internal sealed class DemoUpstreamLifetime(DemoUpstream demo) : IHostedService
+internal sealed class DemoUpstreamLifetime(IDemoUpstream demo) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public async Task StopAsync(CancellationToken cancellationToken) => await demo.DisposeAsync();

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
-using Gateway.Accounting.Cache;
+using Gateway.Economy.Cache;
 using Gateway.Core.Errors;
 using Gateway.Core.Protocol.Anthropic;
 using Gateway.Core.Protocol.OpenAi;
@@ -9,6 +9,7 @@ using Gateway.Core.Streaming;
 using Gateway.Core.Translation;
 using Gateway.Core.Upstream;
 using Gateway.Host.Configuration;
+using Gateway.Economy;
 using Gateway.Host.Economy;
 using Gateway.Host.Observability;
 using Gateway.Host.Policies;
@@ -84,7 +85,8 @@ public sealed class ChatCompletionsHandler(
 
             // 5. Token economy.
             ctx.ErrorStage = "economy";
-            var saving = await economy.PrepareAsync(translation.Request, shaped, ctx.KeyId, request.Temperature, ct);
+            var saving = await economy.PrepareAsync(translation.Request, shaped.Snapshot.Catalogue, shaped.Profile.Name,
+                EconomySettings.Of(shaped.Profile), ctx.KeyId, request.Temperature, ct);
             http.Response.Headers["X-Cache"] = saving.Cache.HeaderValue;
             if (saving.Pruned?.HeaderValue is { } pruned) http.Response.Headers["X-Context-Pruned"] = pruned;
             ctx.CacheStatus = saving.Cache.HeaderValue;

@@ -1,4 +1,4 @@
-using Gateway.Accounting.Tests.Support;
+using Gateway.Economy.Tests.Support;
 using System.Diagnostics;
 using Gateway.Host.Tests.Infrastructure;
 using Serilog.Events;

@@ -33,7 +33,10 @@ public sealed class GatewayFixture : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts simulator and gateway. <paramref name="settings"/> override the defaults below (null value: unset).</summary>
-    public static async Task<GatewayFixture> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Production", SimulatorOptions? simulatorOptions = null)
+    /// <param name="demoLauncher">True: started as the demo launcher (src/Gateway.Demo) starts it, with the simulator as the
+    /// stand-in upstream when ANTHROPIC_API_KEY is unset; false: as the production host, which has no demo upstream.</param>
+    public static async Task<GatewayFixture> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Production", SimulatorOptions? simulatorOptions = null,
+        bool demoLauncher = true)
     {
         var simulator = await SimulatorServer.StartAsync(simulatorOptions ?? new SimulatorOptions { ApiKey = UpstreamKey });
         var config = new Dictionary<string, string?>
@@ -47,10 +50,20 @@ public sealed class GatewayFixture : IAsyncDisposable
             foreach (var (k, v) in settings) config[k] = v;
 
         var logs = new InMemoryLogSink();
-        var app = await GatewayApp.BuildAsync(
+        WebApplication app;
+        try
+        {
+            app = await GatewayApp.BuildAsync(
             ["--urls", "http://127.0.0.1:0", "--environment", environment],
             builder => builder.Configuration.AddInMemoryCollection(config),
-            lc => lc.WriteTo.Sink(logs));
+            lc => lc.WriteTo.Sink(logs),
+            demoLauncher ? Gateway.Demo.SimulatorDemoUpstream.StartAsync : null);
+        }
+        catch
+        {
+            await simulator.DisposeAsync(); // a configuration the gateway refuses must not leave the simulator running
+            throw;
+        }
         await app.StartAsync();
         var url = app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
         return new GatewayFixture(simulator, app, new Uri(url.TrimEnd('/') + "/"), logs);

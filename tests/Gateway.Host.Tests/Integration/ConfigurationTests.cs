@@ -64,4 +64,18 @@ public sealed class ConfigurationTests
         Assert.Equal("demo-simulator", (await health.JsonAsync()).GetProperty("upstream").GetString());
         Assert.Equal("demo-simulator", health.Header("X-Upstream"));
     }
+
+    [Fact]
+    public async Task ProductionHost_WithoutUpstreamKey_RefusesAndNamesTheDemoLauncher()
+    {
+        // Gateway.Host does not reference the simulator: outside Production, without a key, it says where the demo is.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayFixture.StartAsync(new Dictionary<string, string?>
+        {
+            ["ANTHROPIC_API_KEY"] = null,
+            ["GATEWAY_API_KEY"] = null,
+        }, "Development", demoLauncher: false));
+        Assert.StartsWith("Invalid configuration", error.Message);
+        Assert.Contains("ANTHROPIC_API_KEY", error.Message);
+        Assert.Contains("src/Gateway.Demo", error.Message);
+    }
 }

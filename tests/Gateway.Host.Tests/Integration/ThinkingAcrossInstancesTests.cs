@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Gateway.Accounting.Tests.Support;
+using Gateway.Economy.Tests.Support;
 using Gateway.Host.Tests.Economy;
 using Gateway.Host.Tests.Infrastructure;
 
