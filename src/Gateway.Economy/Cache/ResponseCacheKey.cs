@@ -33,7 +33,7 @@ public static class ResponseCacheKey
             upstream.Stream = null;
             upstream.Metadata = null;
             using var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-            JsonSerializer.Serialize(w, upstream, AnthropicRequestJsonContext.Default.MessagesRequest);
+            JsonSerializer.Serialize(w, upstream, AnthropicRequestJsonContext.Wire.MessagesRequest);
         }
         finally
         {

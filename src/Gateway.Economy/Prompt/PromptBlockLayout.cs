@@ -114,7 +114,7 @@ internal sealed class PromptBlockLayout
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new ArrayBufferWriter<byte>(4096);
         using var writer = new Utf8JsonWriter(buffer, Compact);
-        var ctx = AnthropicRequestJsonContext.Default;
+        var ctx = AnthropicRequestJsonContext.Wire;
         Span<byte> digest = stackalloc byte[32];
 
         void Append(Action<Utf8JsonWriter> write)

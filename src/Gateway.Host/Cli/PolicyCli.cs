@@ -157,7 +157,7 @@ public static class PolicyCli
         if (translation.Adjustments.Count > 0) output.WriteLine("translation adjustments: " + string.Join("; ", translation.Adjustments));
         output.WriteLine();
         output.WriteLine($"final upstream request (POST /v1/messages):");
-        output.WriteLine(Pretty(JsonSerializer.SerializeToUtf8Bytes(translation.Request, AnthropicRequestJsonContext.Default.MessagesRequest)));
+        output.WriteLine(Pretty(JsonSerializer.SerializeToUtf8Bytes(translation.Request, AnthropicRequestJsonContext.Wire.MessagesRequest)));
         return 0;
     }
 
@@ -314,7 +314,7 @@ public static class PolicyCli
     /// <summary>Every string value of the upstream request, one per line: what "the text sent upstream" means for expectations.</summary>
     private static string UpstreamText(MessagesRequest request)
     {
-        using var doc = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(request, AnthropicRequestJsonContext.Default.MessagesRequest));
+        using var doc = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(request, AnthropicRequestJsonContext.Wire.MessagesRequest));
         var text = new StringBuilder();
         void Walk(JsonElement e)
         {

@@ -97,7 +97,7 @@ public sealed class ChatCompletionsHandler(
                 ctx.ErrorStage = null;
                 return;
             }
-            var upstreamBody = JsonSerializer.SerializeToUtf8Bytes(translation.Request, AnthropicRequestJsonContext.Default.MessagesRequest);
+            var upstreamBody = JsonSerializer.SerializeToUtf8Bytes(translation.Request, AnthropicRequestJsonContext.Wire.MessagesRequest);
 
             // 6. Send upstream.
             ctx.ErrorStage = "upstream";

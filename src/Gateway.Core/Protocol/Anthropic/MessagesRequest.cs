@@ -75,4 +75,12 @@ public sealed class MessagesRequestOutputConfig
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(MessagesRequest))]
-public sealed partial class AnthropicRequestJsonContext : JsonSerializerContext;
+public sealed partial class AnthropicRequestJsonContext : JsonSerializerContext
+{
+    /// <summary>The context for upstream bodies: text stays UTF-8 (<see cref="Json.MinimalJsonEscaping"/>), not <c>\uXXXX</c>.</summary>
+    public static AnthropicRequestJsonContext Wire { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = Json.MinimalJsonEscaping.Instance,
+    });
+}
