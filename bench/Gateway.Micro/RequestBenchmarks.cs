@@ -50,15 +50,16 @@ public class RequestBenchmarks
 
         _parsed = ChatCompletionRequestParser.Parse(_body);
         var shaped = ShapeFresh();
-        _upstream = _translator.Translate(shaped.Request, shaped.Shaped.Model).Request;
+        _upstream = _translator.ApplyModelRules(shaped.Request, shaped.Shaped.Model).Request;
         _catalogue.TryGet(_upstream.Model, out var model);
         _model = model;
         if (CacheMarks.Strip(_upstream) > 0) throw new InvalidOperationException("the fixture carries client cache_control marks; the planner benchmark assumes none");
     }
 
-    private (ChatCompletionRequest Request, ShapedRequest Shaped) ShapeFresh()
+    /// <summary>Parse, ingress translation to the canonical request, policy: the handler's steps 2-4.</summary>
+    private (CanonicalRequest Request, ShapedRequest Shaped) ShapeFresh()
     {
-        var request = ChatCompletionRequestParser.Parse(_body);
+        var request = _translator.ToCanonical(ChatCompletionRequestParser.Parse(_body));
         var shaped = _engine.ShapeRequest(_snapshot, new PolicyRequestInput(request, null, _headers, DateTimeOffset.UtcNow));
         return (request, shaped);
     }
@@ -69,7 +70,7 @@ public class RequestBenchmarks
     [Benchmark(Description = "translate request (parsed once)")]
     public MessagesRequest Translate() => _translator.Translate(_parsed, _catalogue.DefaultModel).Request;
 
-    [Benchmark(Description = "parse + policy ShapeRequest (default profile)")]
+    [Benchmark(Description = "parse + canonical + policy ShapeRequest (default profile)")]
     public ShapedRequest ParseAndShape() => ShapeFresh().Shaped;
 
     [Benchmark(Description = "context pruner (fits: estimate only)")]
@@ -91,10 +92,10 @@ public class RequestBenchmarks
     public async Task<int> WholeRequestPath()
     {
         var (request, shaped) = ShapeFresh();
-        var upstream = _translator.Translate(request, shaped.Model).Request;
+        var upstream = _translator.ApplyModelRules(request, shaped.Model).Request;
         _pruner.Prune(upstream, Math.Max(1024, (_model?.ContextWindow ?? 200_000) - upstream.MaxTokens));
         ResponseCacheKey.Compute(upstream, shaped.Profile.Name);
         await _planner.ApplyAsync(upstream, _model, _cacheConfig, "default/whole");
-        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(upstream, AnthropicRequestJsonContext.Default.MessagesRequest).Length;
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(upstream, AnthropicRequestJsonContext.Wire.MessagesRequest).Length;
     }
 }

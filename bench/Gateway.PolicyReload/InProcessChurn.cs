@@ -1,3 +1,4 @@
+using Gateway.Core.Translation;
 using System.Diagnostics;
 using System.Runtime.Loader;
 using Gateway.Core.Models;
@@ -52,7 +53,8 @@ public sealed class InProcessChurn(string repoRoot, ReloadOptions options)
                 failures.Add($"reload {i}: succeeded {outcome.Succeeded}, changed {outcome.Changed}: {string.Join("; ", outcome.Errors)}");
             for (var r = 0; r < 2; r++)
             {
-                var shaped = engine.ShapeRequest(store.Current, new PolicyRequestInput(request, null, headers, DateTimeOffset.UtcNow));
+                var canonical = new ChatToMessagesRequestTranslator(store.Current.Catalogue, new InMemoryThinkingStore(), new TranslationOptions()).ToCanonical(request);
+                var shaped = engine.ShapeRequest(store.Current, new PolicyRequestInput(canonical, null, headers, DateTimeOffset.UtcNow));
                 var step = shaped.Report?.Steps.FirstOrDefault(s => s.Id == "rule:long-sessions-to-opus");
                 if (step?.Status == Gateway.Policy.Pipeline.StepStatus.TimedOut) timeouts++; // fail-open: first run of a new rule includes its JIT
                 else if (shaped.Profile.Name != "research" || step is null || step.Error is not null)

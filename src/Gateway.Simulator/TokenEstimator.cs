@@ -29,15 +29,27 @@ internal static class TokenEstimator
 
     public static int Output(int chars) => Math.Max(1, (chars + 3) / 4);
 
-    /// <summary>A tool definition: the raw JSON of every field but <c>cache_control</c>, plus the field names.</summary>
+    /// <summary>A tool definition: the JSON of every field but <c>cache_control</c>, plus the field names.</summary>
     public static long ToolChars(JsonElement tool)
     {
-        if (tool.ValueKind != JsonValueKind.Object) return tool.GetRawText().Length;
+        if (tool.ValueKind != JsonValueKind.Object) return JsonChars(tool);
         long chars = 0;
         foreach (var p in tool.EnumerateObject())
-            if (p.Name != "cache_control") chars += p.Name.Length + p.Value.GetRawText().Length;
+            if (p.Name != "cache_control") chars += p.Name.Length + JsonChars(p.Value);
         return chars;
     }
+
+    /// <summary>
+    /// The length of a value written as compact JSON with its strings unescaped: what the text says, not how the sender escaped
+    /// it (<c>&lt;</c> and <c>\u003C</c> cost the same, as they do to the real tokenizer, which sees the decoded text).
+    /// </summary>
+    public static long JsonChars(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => e.GetString()!.Length + 2,
+        JsonValueKind.Array => 2 + e.EnumerateArray().Sum(v => JsonChars(v) + 1) - (e.GetArrayLength() > 0 ? 1 : 0),
+        JsonValueKind.Object => 2 + e.EnumerateObject().Sum(p => p.Name.Length + 3 + JsonChars(p.Value) + 1) - (e.EnumerateObject().Any() ? 1 : 0),
+        _ => e.GetRawText().Length,
+    };
 
     /// <summary>Length of every string value, skipping base64 payloads and signatures.</summary>
     public static long Chars(JsonElement e) => e.ValueKind switch
@@ -46,7 +58,7 @@ internal static class TokenEstimator
         JsonValueKind.Array => e.EnumerateArray().Sum(Chars),
         JsonValueKind.Object => e.EnumerateObject()
             .Where(p => p.Name is not ("data" or "signature" or "type" or "media_type" or "id" or "tool_use_id" or "cache_control"))
-            .Sum(p => p.Name == "input" ? p.Value.GetRawText().Length : Chars(p.Value)),
+            .Sum(p => p.Name == "input" ? JsonChars(p.Value) : Chars(p.Value)),
         _ => 0,
     };
 }

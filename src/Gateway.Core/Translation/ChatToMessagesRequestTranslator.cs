@@ -45,14 +45,18 @@ public sealed class ChatToMessagesRequestTranslator
         _options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
-    public RequestTranslation Translate(ChatCompletionRequest request, string upstreamModel)
+    /// <summary>Both steps at once, for a model known up front: <see cref="ToCanonical"/> then <see cref="ApplyModelRules"/>.</summary>
+    public RequestTranslation Translate(ChatCompletionRequest request, string upstreamModel) => ApplyModelRules(ToCanonical(request), upstreamModel);
+
+    /// <summary>
+    /// Step one, before any model is chosen: the conversation as a Messages request (steps 1-3 and stop, user, unsupported
+    /// knobs). Nothing here depends on the model, so the policy layer can shape and route the result.
+    /// </summary>
+    public CanonicalRequest ToCanonical(ChatCompletionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrWhiteSpace(upstreamModel);
         var adjustments = new List<string>();
-        var known = _catalogue.TryGet(upstreamModel, out var entry);
-        var rules = known ? entry.Rules : ModelParameterRules.Unknown;
-        var result = new MessagesRequest { Model = upstreamModel, Stream = request.Stream == true ? true : null };
+        var result = new MessagesRequest { Model = "", Stream = request.Stream == true ? true : null };
 
         // 1. What cannot be fixed.
         if (request.N is > 1)
@@ -71,11 +75,45 @@ public sealed class ChatToMessagesRequestTranslator
         var history = new MessageHistoryMapper(names, new ToolCallIdMap(), adjustments);
         history.Map(request.Messages);
         result.Messages = history.Messages;
-        var system = history.System;
+        result.System = history.System;
         AddToolsUsedOnlyInHistory(result, names, request, adjustments);
 
+        // 8 (model-independent part). stop, user, unsupported knobs.
+        result.StopSequences = MapStop(request.Stop, adjustments);
+        if (!string.IsNullOrWhiteSpace(request.User))
+            result.Metadata = new MessagesRequestMetadata { UserId = request.User.Length <= 256 ? request.User : request.User[..256] };
+        NoteUnsupported(request, adjustments);
+
+        var intent = new ClientIntent(request.Model, request.MaxCompletionTokens ?? request.MaxTokens, request.Temperature, request.TopP,
+            request.Stream == true, request.ReasoningEffort);
+        var canonical = new CanonicalRequest(result, intent, names.ChangedToClient, history.BlockOrigins, history.StrayResults.Count > 0 ? history.StrayResults : null, new IngressState(request, names, legacy, history.ClientToolCallIds));
+        canonical.Adjustments.AddRange(adjustments);
+        return canonical;
+    }
+
+    /// <summary>
+    /// Step two, once the model is final (after the policy layer routed it): the model's parameter rules on the canonical
+    /// request, in place — thinking (restoring stored thinking blocks), response_format, tool_choice, sampling, max_tokens, and
+    /// the placeholder turns the model needs. Call once per canonical request.
+    /// </summary>
+    public RequestTranslation ApplyModelRules(CanonicalRequest canonical, string upstreamModel)
+    {
+        ArgumentNullException.ThrowIfNull(canonical);
+        ArgumentException.ThrowIfNullOrWhiteSpace(upstreamModel);
+        if (canonical.IngressState is not IngressState state)
+            throw new ArgumentException("This canonical request was not built by the Chat Completions ingress.", nameof(canonical));
+        var request = state.Request;
+        var names = state.Names;
+        var legacy = state.Legacy;
+        var adjustments = canonical.Adjustments;
+        var known = _catalogue.TryGet(upstreamModel, out var entry);
+        var rules = known ? entry.Rules : ModelParameterRules.Unknown;
+        var result = canonical.Request;
+        result.Model = upstreamModel;
+        var system = result.System ?? [];
+
         // 4. Thinking.
-        var thinkingOn = ApplyThinking(request, result, history, rules, upstreamModel, adjustments, out var budget);
+        var thinkingOn = ApplyThinking(request, result, state.ClientToolCallIds, rules, upstreamModel, adjustments, out var budget);
         var forcedAllowed = !rules.ForcedToolChoiceRejected && !(thinkingOn && rules.ForcedToolChoiceWithThinkingRejected);
 
         // 5. response_format.
@@ -94,12 +132,8 @@ public sealed class ChatToMessagesRequestTranslator
         // 7. Sampling.
         ApplySampling(request, result, rules, thinkingOn, adjustments);
 
-        // 8. Limits, stop, user, unsupported knobs.
+        // 8. Limits.
         ApplyMaxTokens(request, result, known ? entry.MaxOutputTokens : (int?)null, budget, adjustments);
-        result.StopSequences = MapStop(request.Stop, adjustments);
-        if (!string.IsNullOrWhiteSpace(request.User))
-            result.Metadata = new MessagesRequestMetadata { UserId = request.User.Length <= 256 ? request.User : request.User[..256] };
-        NoteUnsupported(request, adjustments);
 
         if (result.Messages.Count == 0)
         {
@@ -121,6 +155,10 @@ public sealed class ChatToMessagesRequestTranslator
             ToolNamesToClient: names.ChangedToClient.Count > 0 ? names.ChangedToClient : null);
         return new RequestTranslation(result, shaping, adjustments);
     }
+
+    /// <summary>What <see cref="ToCanonical"/> keeps for <see cref="ApplyModelRules"/>.</summary>
+    private sealed record IngressState(ChatCompletionRequest Request, ToolNameMap Names, bool Legacy,
+        IReadOnlyDictionary<MessagesRequestMessage, List<string>> ClientToolCallIds);
 
     private static List<MessagesRequestTool>? MapTools(ChatCompletionRequest request, bool legacy, ToolNameMap names, List<string> adjustments)
     {
@@ -181,7 +219,8 @@ public sealed class ChatToMessagesRequestTranslator
             result.ToolChoice = new MessagesRequestToolChoice { Type = "none" };
     }
 
-    private bool ApplyThinking(ChatCompletionRequest request, MessagesRequest result, MessageHistoryMapper history,
+    private bool ApplyThinking(ChatCompletionRequest request, MessagesRequest result,
+        IReadOnlyDictionary<MessagesRequestMessage, List<string>> clientToolCallIds,
         ModelParameterRules rules, string model, List<string> adjustments, out int? budget)
     {
         budget = null;
@@ -215,7 +254,7 @@ public sealed class ChatToMessagesRequestTranslator
         if (!on) return false;
 
         // Thinking on: the last assistant turn with tool_use needs its thinking blocks back (signature intact).
-        var restoredLast = RestoreThinking(history, model, out var lastToolTurn);
+        var restoredLast = RestoreThinking(result.Messages, clientToolCallIds, model, out var lastToolTurn);
         if (lastToolTurn is not null && !restoredLast)
         {
             if (rules.ThinkingDefault == ThinkingDefault.Always)
@@ -255,14 +294,15 @@ public sealed class ChatToMessagesRequestTranslator
         string.Equals(stored, requested, StringComparison.OrdinalIgnoreCase)
         || (_catalogue.TryGet(stored, out var a) && _catalogue.TryGet(requested, out var b) && ReferenceEquals(a, b));
 
-    private bool RestoreThinking(MessageHistoryMapper history, string model, out MessagesRequestMessage? lastToolTurn)
+    private bool RestoreThinking(List<MessagesRequestMessage> messages, IReadOnlyDictionary<MessagesRequestMessage, List<string>> clientToolCallIds,
+        string model, out MessagesRequestMessage? lastToolTurn)
     {
         lastToolTurn = null;
-        var lastAssistant = history.Messages.LastOrDefault(m => m.Role == "assistant");
+        var lastAssistant = messages.LastOrDefault(m => m.Role == "assistant");
         var restoredLast = false;
-        foreach (var message in history.Messages)
+        foreach (var message in messages)
         {
-            if (!history.ClientToolCallIds.TryGetValue(message, out var clientIds)) continue;
+            if (!clientToolCallIds.TryGetValue(message, out var clientIds)) continue;
             if (!message.Content.Any(b => b.Type == "tool_use")) continue;
             StoredThinking? found = null;
             foreach (var id in clientIds)

@@ -29,6 +29,13 @@ internal sealed class MessageHistoryMapper(ToolNameMap names, ToolCallIdMap ids,
     /// <summary>Client tool-call ids of each assistant message that has tool_use blocks (thinking restore looks them up).</summary>
     public Dictionary<MessagesRequestMessage, List<string>> ClientToolCallIds { get; } = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>The index of the client message each block came from; blocks the gateway made up (placeholders, synthetic results) have none.</summary>
+    public Dictionary<MessagesRequestContentBlock, int> BlockOrigins { get; } = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<string, int>? _resultOrigins;
+
+    /// <summary>Tool results that answered no tool call, sent as text: the label put before the client's text, and the call id it named.</summary>
+    public Dictionary<MessagesRequestContentBlock, StrayToolResult> StrayResults { get; } = new(ReferenceEqualityComparer.Instance);
+
     private readonly List<(string Role, List<MessagesRequestContentBlock> Blocks, List<string>? ClientIds)> _turns = [];
     private List<string>? _pendingIds;                               // upstream tool_use ids of the open assistant turn
     private Dictionary<string, List<MessagesRequestContentBlock>>? _results; // upstream id -> result content
@@ -46,22 +53,22 @@ internal sealed class MessageHistoryMapper(ToolNameMap names, ToolCallIdMap ids,
                 case "system":
                 case "developer":
                     var text = ContentPartMapper.Text(m.Content, $"{param}.content", adjustments);
-                    if (!string.IsNullOrWhiteSpace(text)) System.Add(MessagesRequestContentBlock.TextBlock(text));
+                    if (!string.IsNullOrWhiteSpace(text)) System.Add(Origin(MessagesRequestContentBlock.TextBlock(text), i));
                     break;
                 case "tool":
-                    AddResult(m.ToolCallId, ContentPartMapper.Map(m.Content, $"{param}.content", allowImages: true, adjustments), param);
+                    AddResult(m.ToolCallId, ContentPartMapper.Map(m.Content, $"{param}.content", allowImages: true, adjustments), param, i);
                     break;
                 case "function":
-                    AddResult(_legacyFunctionId, ContentPartMapper.Map(m.Content, $"{param}.content", allowImages: false, adjustments), param, m.Name ?? "function");
+                    AddResult(_legacyFunctionId, ContentPartMapper.Map(m.Content, $"{param}.content", allowImages: false, adjustments), param, i, m.Name ?? "function");
                     _legacyFunctionId = null;
                     break;
                 case "assistant":
                     FlushResults();
-                    MapAssistant(m, param);
+                    MapAssistant(m, param, i);
                     break;
                 default: // user
                     FlushResults();
-                    _turns.Add(("user", ContentPartMapper.Map(m.Content, $"{param}.content", allowImages: true, adjustments), null));
+                    _turns.Add(("user", Origin(ContentPartMapper.Map(m.Content, $"{param}.content", allowImages: true, adjustments), i), null));
                     break;
             }
         }
@@ -69,7 +76,19 @@ internal sealed class MessageHistoryMapper(ToolNameMap names, ToolCallIdMap ids,
         Normalize();
     }
 
-    private void MapAssistant(ChatCompletionRequestMessage m, string param)
+    private MessagesRequestContentBlock Origin(MessagesRequestContentBlock block, int index)
+    {
+        BlockOrigins[block] = index;
+        return block;
+    }
+
+    private List<MessagesRequestContentBlock> Origin(List<MessagesRequestContentBlock> blocks, int index)
+    {
+        foreach (var b in blocks) BlockOrigins[b] = index;
+        return blocks;
+    }
+
+    private void MapAssistant(ChatCompletionRequestMessage m, string param, int index)
     {
         var blocks = ContentPartMapper.Map(m.Content, $"{param}.content", allowImages: false, adjustments);
         if (blocks.Count == 0 && !string.IsNullOrWhiteSpace(m.Refusal)) blocks.Add(MessagesRequestContentBlock.TextBlock(m.Refusal));
@@ -102,10 +121,10 @@ internal sealed class MessageHistoryMapper(ToolNameMap names, ToolCallIdMap ids,
             _legacyFunctionId = id;
         }
         if (blocks.Count == 0) { adjustments.Add($"{param}: empty assistant message dropped"); return; }
-        _turns.Add(("assistant", blocks, clientIds));
+        _turns.Add(("assistant", Origin(blocks, index), clientIds));
     }
 
-    private void AddResult(string? clientId, List<MessagesRequestContentBlock> content, string param, string? functionName = null)
+    private void AddResult(string? clientId, List<MessagesRequestContentBlock> content, string param, int index, string? functionName = null)
     {
         if (_pendingIds is not null && (functionName is not null ? clientId : ids.TryGet(clientId, out var up) ? up : null) is { } upstreamId
             && _pendingIds.Contains(upstreamId))
@@ -117,12 +136,16 @@ internal sealed class MessageHistoryMapper(ToolNameMap names, ToolCallIdMap ids,
                 adjustments.Add($"{param}: second result for the same tool call appended to the first");
             }
             else _results[upstreamId] = content;
+            (_resultOrigins ??= []).TryAdd(upstreamId, index);
             return;
         }
         // No tool_use of the previous assistant turn has this id: never forward an orphan tool_result.
         var label = functionName is not null ? $"function {functionName}" : $"tool call {clientId}";
         var text = string.Join("\n", content.Where(b => b.Type == "text").Select(b => b.Text));
-        (_strayResults ??= []).Add(MessagesRequestContentBlock.TextBlock($"[Result of {label}]\n{(text.Length == 0 ? EmptyResultText : text)}"));
+        var prefix = $"[Result of {label}]\n";
+        var stray = Origin(MessagesRequestContentBlock.TextBlock(prefix + (text.Length == 0 ? EmptyResultText : text)), index);
+        StrayResults[stray] = new StrayToolResult(prefix, functionName is null ? clientId : null);
+        (_strayResults ??= []).Add(stray);
         adjustments.Add($"{param}: tool result matches no tool call of the previous assistant turn; sent as text");
     }
 
@@ -134,7 +157,11 @@ internal sealed class MessageHistoryMapper(ToolNameMap names, ToolCallIdMap ids,
         foreach (var id in _pendingIds ?? [])
         {
             if (_results is not null && _results.TryGetValue(id, out var content))
-                blocks.Add(MessagesRequestContentBlock.ToolResult(id, content.Count == 0 ? [MessagesRequestContentBlock.TextBlock(EmptyResultText)] : content));
+            {
+                var result = MessagesRequestContentBlock.ToolResult(id, content.Count == 0 ? [MessagesRequestContentBlock.TextBlock(EmptyResultText)] : content);
+                if (_resultOrigins is not null && _resultOrigins.TryGetValue(id, out var origin)) BlockOrigins[result] = origin;
+                blocks.Add(result);
+            }
             else
             {
                 blocks.Add(MessagesRequestContentBlock.ToolResult(id, [MessagesRequestContentBlock.TextBlock(MissingResultText)], isError: true));
@@ -146,6 +173,7 @@ internal sealed class MessageHistoryMapper(ToolNameMap names, ToolCallIdMap ids,
         _pendingIds = null;
         _results = null;
         _strayResults = null;
+        _resultOrigins = null;
         _legacyFunctionId = null;
     }
 

@@ -125,7 +125,8 @@ public static class PolicyCli
             return 1;
         }
         var catalogue = snapshot.Catalogue;
-        var request = ParseRequest(ReadRequestJson(requestFile, line));
+        var translator = Translator(catalogue);
+        var request = ToCanonical(translator, ParseRequest(ReadRequestJson(requestFile, line)));
         var engine = Engine();
         var shaped = engine.ShapeRequest(snapshot, new PolicyRequestInput(request, key is null ? null : KeyHash.Sha256Hex(key), headers, DateTimeOffset.UtcNow) { ForceProfile = profile });
 
@@ -153,7 +154,7 @@ public static class PolicyCli
         if (shaped.Context.Tags.Count > 0)
             output.WriteLine("tags: " + string.Join(", ", shaped.Context.Tags.Select(t => $"{t.Key}={t.Value}")));
 
-        var translation = Translate(catalogue, request, shaped.Model);
+        var translation = translator.ApplyModelRules(request, shaped.Model);
         if (translation.Adjustments.Count > 0) output.WriteLine("translation adjustments: " + string.Join("; ", translation.Adjustments));
         output.WriteLine();
         output.WriteLine($"final upstream request (POST /v1/messages):");
@@ -224,10 +225,11 @@ public static class PolicyCli
     {
         var catalogue = snapshot.Catalogue;
         var failures = new List<string>();
-        ChatCompletionRequest request;
+        var translator = Translator(catalogue);
+        CanonicalRequest request;
         try
         {
-            request = ChatCompletionRequestParser.Parse(Encoding.UTF8.GetBytes(test.RequestJson));
+            request = translator.ToCanonical(ChatCompletionRequestParser.Parse(Encoding.UTF8.GetBytes(test.RequestJson)));
         }
         catch (GatewayException ex)
         {
@@ -256,7 +258,7 @@ public static class PolicyCli
 
         if (e.Contains.Count > 0 || e.NotContains.Count > 0)
         {
-            var upstream = UpstreamText(Translate(catalogue, request, shaped.Model).Request);
+            var upstream = UpstreamText(translator.ApplyModelRules(request, shaped.Model).Request);
             foreach (var text in e.Contains.Where(t => !upstream.Contains(t, StringComparison.Ordinal))) failures.Add($"upstream request lacks '{text}'");
             foreach (var text in e.NotContains.Where(t => upstream.Contains(t, StringComparison.Ordinal))) failures.Add($"upstream request still contains '{text}'");
         }
@@ -271,8 +273,20 @@ public static class PolicyCli
             Environment.GetEnvironmentVariable("OPUS_MODEL") is { Length: > 0 } o ? o : null,
             TiktokenEstimator.Instance, NullLogger.Instance);
 
-    private static RequestTranslation Translate(ModelCatalogue catalogue, ChatCompletionRequest request, string model) =>
-        new ChatToMessagesRequestTranslator(catalogue, new InMemoryThinkingStore(), new TranslationOptions()).Translate(request, model);
+    private static ChatToMessagesRequestTranslator Translator(ModelCatalogue catalogue) =>
+        new(catalogue, new InMemoryThinkingStore(), new TranslationOptions());
+
+    private static CanonicalRequest ToCanonical(ChatToMessagesRequestTranslator translator, ChatCompletionRequest request)
+    {
+        try
+        {
+            return translator.ToCanonical(request);
+        }
+        catch (GatewayException ex)
+        {
+            throw new CliUsageException($"the request cannot be translated: {ex.Message}");
+        }
+    }
 
     /// <summary>Reads an OpenAI request from a JSON file, or line N (default: the last) of a JSONL capture whose lines hold it in <c>body</c>.</summary>
     private static string ReadRequestJson(string path, int? line)

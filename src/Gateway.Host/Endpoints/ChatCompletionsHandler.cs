@@ -17,6 +17,7 @@ using Gateway.Host.Security;
 using Gateway.Policy.Abstractions;
 using Gateway.Policy.Engine;
 using Gateway.Policy.Reload;
+using Gateway.Policy.Snapshots;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Host.Endpoints;
@@ -25,9 +26,10 @@ namespace Gateway.Host.Endpoints;
 /// Drives one <c>POST /v1/chat/completions</c> request. The steps, marked in the body:
 /// 1. read the body (bounded; 413 when too large, after draining a moderately larger body so the client can read it);
 /// 2. parse the OpenAI request (400 on malformed JSON or wrong types);
-/// 3. apply the policy layer on the snapshot captured once for this request: select the profile, resolve the model,
+/// 3. ingress translation: the canonical request, an Anthropic Messages request whose model is not chosen yet;
+/// 4. apply the policy layer to it on the snapshot captured once for this request: select the profile, resolve the model,
 ///    run the profile's request pipeline (strip, cap, route, diff-first, script rules); say why in <c>X-Model-Source</c>;
-/// 4. translate to an Anthropic Messages request, recording every adjustment;
+///    then the chosen model's parameter rules (thinking, sampling, limits), recording every adjustment;
 /// 5. token economy: fit the context window, answer from the response cache on a HIT, place prompt-cache breakpoints;
 /// 6. send upstream, returning when headers arrive (504 on first-byte timeout, cancelled when the client leaves);
 /// 7. map an upstream error to OpenAI's error shape;
@@ -59,10 +61,16 @@ public sealed class ChatCompletionsHandler(
             // 2. Parse.
             var request = ChatCompletionRequestParser.Parse(body.WrittenSpan);
 
-            // 3. Policy.
-            ctx.ErrorStage = "policy";
+            // 3. Ingress translation: the canonical request (an Anthropic Messages request without its model yet).
+            ctx.ErrorStage = "translate";
             ctx.RequestedModel = request.Model;
-            var shaped = ApplyPolicy(http, ctx, request);
+            var snapshot = policies.Current; // read once: a reload mid-request does not change this request
+            var translator = translators.RequestTranslator(snapshot);
+            var canonical = translator.ToCanonical(request);
+
+            // 4. Policy: profile, model, pipeline, all on the canonical request.
+            ctx.ErrorStage = "policy";
+            var shaped = ApplyPolicy(http, ctx, snapshot, canonical);
             if (shaped.Rejection is not null)
                 throw new GatewayException(403, OpenAiErrorTypes.Permission, shaped.Rejection, code: "profile_not_allowed");
             if (shaped.FailedClosed)
@@ -72,9 +80,9 @@ public sealed class ChatCompletionsHandler(
             ctx.ModelSource = shaped.ModelSource;
             http.Response.Headers["X-Model-Source"] = shaped.ModelSource;
 
-            // 4. Translate.
+            // 4b. The model's parameter rules, for the model the policy chose.
             ctx.ErrorStage = "translate";
-            var translation = translators.RequestTranslator(shaped.Snapshot).Translate(request, shaped.Model);
+            var translation = translator.ApplyModelRules(canonical, shaped.Model);
             ctx.Stream = translation.Request.Stream == true;
             ctx.Adjustments = translation.Adjustments;
             if (translation.Adjustments.Count > 0)
@@ -143,9 +151,8 @@ public sealed class ChatCompletionsHandler(
         }
     }
 
-    private ShapedRequest ApplyPolicy(HttpContext http, GatewayRequestContext ctx, ChatCompletionRequest request)
+    private ShapedRequest ApplyPolicy(HttpContext http, GatewayRequestContext ctx, PolicySnapshot snapshot, CanonicalRequest request)
     {
-        var snapshot = policies.Current; // read once: a reload mid-request does not change this request
         var shaped = policyEngine.ShapeRequest(snapshot, new PolicyRequestInput(request, ctx.KeySha256, SafeHeaders.From(http.Request.Headers), DateTimeOffset.UtcNow));
         ctx.Profile = shaped.Profile.Name;
         ctx.PolicyVersion = snapshot.Version;

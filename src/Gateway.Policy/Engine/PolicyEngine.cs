@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gateway.Core.Models;
-using Gateway.Core.Protocol.OpenAi;
+using Gateway.Core.Translation;
 using Gateway.Policy.Abstractions;
 using Gateway.Policy.Configuration;
 using Gateway.Policy.Pipeline;
@@ -13,11 +13,11 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Policy.Engine;
 
 /// <summary>Who sent a request and what, as the policy layer may see it: never credentials.</summary>
-/// <param name="Request">The parsed OpenAI request; shaped in place.</param>
+/// <param name="Request">The canonical request an ingress built; shaped in place (texts, system notes). The model is reported, not set.</param>
 /// <param name="KeySha256">Hex SHA-256 of the gateway key used, or null when unauthenticated.</param>
 /// <param name="Headers">Request headers without credentials (case-insensitive names).</param>
 /// <param name="Now">Arrival time.</param>
-public sealed record PolicyRequestInput(ChatCompletionRequest Request, string? KeySha256, IReadOnlyDictionary<string, string> Headers, DateTimeOffset Now)
+public sealed record PolicyRequestInput(CanonicalRequest Request, string? KeySha256, IReadOnlyDictionary<string, string> Headers, DateTimeOffset Now)
 {
     /// <summary>Use this profile without selection (<c>policy explain --profile</c>, policy test cases); null: select.</summary>
     public string? ForceProfile { get; init; }
@@ -65,23 +65,25 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
     public ShapedRequest ShapeRequest(PolicySnapshot snapshot, PolicyRequestInput input)
     {
         var request = input.Request;
+        var requestedModel = request.Intent.Model;
 
         // 1. Profile.
         var selection = input.ForceProfile is { } forced
-            ? new ProfileSelection(forced, request.Model, "forced", snapshot.Find(forced) is null ? $"no profile named '{forced}'" : null)
-            : ProfileSelector.Select(snapshot.ProfileConfigs, input.KeySha256, input.Headers, request.Model);
+            ? new ProfileSelection(forced, requestedModel, "forced", snapshot.Find(forced) is null ? $"no profile named '{forced}'" : null)
+            : ProfileSelector.Select(snapshot.ProfileConfigs, input.KeySha256, input.Headers, requestedModel);
         var profile = snapshot.Find(selection.ProfileName) ?? snapshot.Default;
         if (selection.Rejection is not null)
             return new ShapedRequest(snapshot, profile, selection.Reason, selection.Rejection, "", "", null, null, 0, 0);
 
         // 2. Model.
-        var requested = selection.ModelWithoutPrefix ?? request.Model;
+        var requested = selection.ModelWithoutPrefix ?? requestedModel;
         var (model, source) = ResolveModel(snapshot, profile, requested);
 
         // 3. Request pipeline.
         var config = profile.Config;
-        var sessionId = SessionIds.Resolve(request, input.Headers, config.Routing.SessionHeader, input.KeySha256);
-        var view = RequestViewMapper.ToView(request, model, source, input.Headers, sessionId);
+        var sessionId = SessionIds.Resolve(request.Request, input.Headers, config.Routing.SessionHeader, input.KeySha256);
+        var mapped = RequestViewMapper.ToView(request, model, source, input.Headers, sessionId);
+        var view = mapped.View;
         var tokensBefore = Estimate(view);
         var profileView = new ProfileView(config.Name, ProfileDefault(snapshot, config), ProfileOpus(snapshot, config), config.Routing.OpusAllowed,
             config.Models.Allowed, config.Settings);
@@ -92,7 +94,7 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
         if (!report.Failed && config.OnRuleError == FailureMode.Closed
             && report.Steps.FirstOrDefault(s => s.Status == StepStatus.SkippedDisabled) is { } disabled)
             report = report with { Failed = true, FailedStepId = disabled.Id, FailureReason = "disabled after repeated failures until the next reload" };
-        if (!report.Failed) RequestViewMapper.ApplyTo(view, request);
+        if (!report.Failed) RequestViewMapper.ApplyTo(mapped, request);
         // Every text change was journaled with its token estimates before and after: no need to tokenize the request again.
         var tokensAfter = report.Failed ? tokensBefore
             : tokensBefore + context.Changes.Where(c => c.Action is "replace_text" or "system_note").Sum(c => c.TokensAfter - c.TokensBefore);

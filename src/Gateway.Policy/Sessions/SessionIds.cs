@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using Gateway.Core.Protocol.OpenAi;
+using Gateway.Core.Protocol.Anthropic;
 
 namespace Gateway.Policy.Sessions;
 
@@ -16,9 +15,9 @@ public static class SessionIds
 
     /// <summary>
     /// The session id of a request: the value of <paramref name="headerName"/> in <paramref name="headers"/> (case-insensitive name;
-    /// values longer than <see cref="MaxHeaderLength"/> are hashed), else <see cref="Derive(ChatCompletionRequest, string?)"/>.
+    /// values longer than <see cref="MaxHeaderLength"/> are hashed), else <see cref="Derive(MessagesRequest, string?)"/>.
     /// </summary>
-    public static string? Resolve(ChatCompletionRequest request, IReadOnlyDictionary<string, string> headers, string headerName, string? salt = null)
+    public static string? Resolve(MessagesRequest request, IReadOnlyDictionary<string, string> headers, string headerName, string? salt = null)
     {
         foreach (var (name, value) in headers)
         {
@@ -30,20 +29,14 @@ public static class SessionIds
     }
 
     /// <summary>
-    /// A stable id from the first system (or developer) message and the first user message: 16 hex chars of SHA-256 over
-    /// their roles and texts (and <paramref name="salt"/>, e.g. the hash of the gateway key, so two tenants who open with the same
-    /// words do not share a session). Null when the request has no user message and no system message.
+    /// A stable id from what every turn of a conversation repeats: the system prompt and the first user message's text, with the
+    /// key's hash as salt (two tenants with the same prompts get different ids). Null when the request has neither.
     /// </summary>
-    public static string? Derive(ChatCompletionRequest request, string? salt = null)
+    public static string? Derive(MessagesRequest request, string? salt = null)
     {
-        string? system = null, user = null;
-        foreach (var m in request.Messages ?? [])
-        {
-            if (m is null) continue;
-            if (system is null && m.Role is "system" or "developer") system = TextOf(m.Content);
-            else if (user is null && m.Role == "user") user = TextOf(m.Content);
-            if (system is not null && user is not null) break;
-        }
+        var system = request.System is { Count: > 0 } s ? TextOf(s) : null;
+        var firstUser = request.Messages.FirstOrDefault(m => m.Role == "user" && m.Content.Any(b => b.Type == "text"));
+        var user = firstUser is null ? null : TextOf(firstUser.Content);
         if (system is null && user is null) return null;
         var material = $"salt\u0000{salt}\u0000system\u0000{system}\u0000user\u0000{user}";
         return "d:" + Hash(material);
@@ -53,30 +46,15 @@ public static class SessionIds
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)))[..16];
 
     /// <summary>The text of a content (string, or text parts joined by newlines); images and other parts are ignored.</summary>
-    internal static string TextOf(JsonElement? content)
+    internal static string TextOf(IEnumerable<MessagesRequestContentBlock> blocks)
     {
-        if (content is not { } c) return "";
-        switch (c.ValueKind)
+        var sb = new StringBuilder();
+        foreach (var b in blocks)
         {
-            case JsonValueKind.String:
-                return c.GetString() ?? "";
-            case JsonValueKind.Array:
-                var sb = new StringBuilder();
-                foreach (var part in c.EnumerateArray())
-                {
-                    string? t = part.ValueKind switch
-                    {
-                        JsonValueKind.String => part.GetString(),
-                        JsonValueKind.Object when part.TryGetProperty("text", out var tx) && tx.ValueKind == JsonValueKind.String => tx.GetString(),
-                        _ => null,
-                    };
-                    if (t is null) continue;
-                    if (sb.Length > 0) sb.Append('\n');
-                    sb.Append(t);
-                }
-                return sb.ToString();
-            default:
-                return "";
+            if (b.Type != "text" || b.Text is null) continue;
+            if (sb.Length > 0) sb.Append('\n');
+            sb.Append(b.Text);
         }
+        return sb.ToString();
     }
 }

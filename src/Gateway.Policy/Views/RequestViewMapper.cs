@@ -1,287 +1,199 @@
 using System.Text;
-using System.Text.Json;
-using Gateway.Core.Protocol.OpenAi;
+using Gateway.Core.Protocol.Anthropic;
+using Gateway.Core.Translation;
 using Gateway.Policy.Abstractions;
 
 namespace Gateway.Policy.Views;
 
 /// <summary>
-/// Maps the parsed OpenAI request to the <see cref="RequestView"/> rules see, and writes what rules changed back into it.
+/// Maps the canonical request (an Anthropic Messages request, <see cref="CanonicalRequest"/>) to the <see cref="RequestView"/>
+/// rules see, and writes what rules changed back into it. The view keeps the shape rules were written against:
 /// <list type="number">
-/// <item>system and developer messages become <see cref="MessageRole.System"/>, user <see cref="MessageRole.User"/>, assistant
-///   <see cref="MessageRole.Assistant"/> (its text, then one <see cref="BlockKind.ToolCall"/> block per tool call or legacy
-///   function_call), tool and function <see cref="MessageRole.Tool"/> with one <see cref="BlockKind.ToolResult"/> block (its tool name taken
-///   from the matching earlier call) followed by an <see cref="BlockKind.Image"/> block per image part; unknown roles count as user,
-///   as the translator treats them;</item>
-/// <item>string content is one text block; a parts array gives a text block per text part (<c>text</c>, <c>input_text</c>,
-///   <c>refusal</c>, bare strings) and an image block per <c>image_url</c> part; other parts are not visible and stay as they are;</item>
-/// <item><see cref="ApplyTo"/> rewrites only messages with a changed block (others keep their exact JSON), sets the model, and puts
-///   the rules' system notes in ONE system message right after the leading system/developer messages — the same place in every
-///   request, so the conversation prefix stays byte-stable for the prompt cache.</item>
+/// <item>the system blocks are one <see cref="MessageRole.System"/> message, a text block each;</item>
+/// <item>an assistant message is one <see cref="MessageRole.Assistant"/> message: its text blocks, then a
+///   <see cref="BlockKind.ToolCall"/> block per tool_use (the client's tool name; the input JSON as text);</item>
+/// <item>a user message is cut where its tool results are: each tool_result is a <see cref="MessageRole.Tool"/> message with one
+///   <see cref="BlockKind.ToolResult"/> block (its text parts joined; the tool named from the matching tool_use) followed by an
+///   <see cref="BlockKind.Image"/> block per image; the text and images around them are <see cref="MessageRole.User"/> messages;</item>
+/// <item><see cref="ApplyTo"/> writes changed texts into the very blocks they came from (messages and blocks are edited in place,
+///   never replaced), and puts the rules' system notes in ONE system text block after the existing system blocks — the same place
+///   in every request, so the prefix stays byte-stable for the prompt cache.</item>
 /// </list>
-/// Stateless and thread-safe.
+/// Stateless and thread-safe; the returned <see cref="MappedRequestView"/> belongs to one request.
 /// </summary>
 public static class RequestViewMapper
 {
     /// <summary>Builds the view. <paramref name="model"/> is the resolved Claude model, <paramref name="modelSource"/> why (requested, alias, default).</summary>
-    public static RequestView ToView(ChatCompletionRequest request, string model, string modelSource,
+    public static MappedRequestView ToView(CanonicalRequest canonical, string model, string modelSource,
         IReadOnlyDictionary<string, string> safeHeaders, string? sessionId)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(canonical);
+        var request = canonical.Request;
+        var origins = canonical.BlockOrigins;
         var messages = new List<MessageView>();
+        var bindings = new List<Binding>();
         var callNames = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? lastLegacyFunction = null;
-        var source = request.Messages ?? [];
-        for (var i = 0; i < source.Count; i++)
+
+        // One view message per client message: a canonical message that merged several client messages is cut where the origin
+        // changes; blocks the gateway made up (no origin) are not the client's and stay out of the view.
+        var role = MessageRole.User;
+        var blocks = new List<BlockView>();
+        var bound = new List<Binding>();
+        var currentOrigin = int.MinValue;
+        void Flush()
         {
-            var m = source[i];
-            if (m is null) continue;
-            var role = RoleOf(m.Role);
-            var blocks = new List<BlockView>();
-            foreach (var slot in Layout(m))
+            if (blocks.Count > 0)
             {
-                switch (slot.Kind)
+                messages.Add(new MessageView(messages.Count, role, blocks));
+                bindings.AddRange(bound);
+            }
+            blocks = [];
+            bound = [];
+            currentOrigin = int.MinValue;
+        }
+        bool Visible(MessagesRequestContentBlock b, MessageRole r)
+        {
+            var origin = -1;
+            if (origins is not null && !origins.TryGetValue(b, out origin)) return false;
+            if (r != role || (origins is not null && origin != currentOrigin)) Flush();
+            role = r;
+            currentOrigin = origin;
+            return true;
+        }
+
+        // 1. System.
+        foreach (var b in request.System ?? [])
+            if (b.Type == "text" && Visible(b, MessageRole.System)) { blocks.Add(new BlockView(BlockKind.Text, b.Text ?? "")); bound.Add(new Binding(b, false)); }
+        Flush();
+
+        // 2. Conversation.
+        foreach (var m in request.Messages)
+        {
+            var assistant = m.Role == "assistant";
+            foreach (var b in m.Content)
+            {
+                switch (b.Type)
                 {
-                    case BlockKind.ToolCall:
-                        if (slot.ToolCallId is not null && slot.ToolName is not null) callNames[slot.ToolCallId] = slot.ToolName;
-                        if (slot.IsLegacyFunction) lastLegacyFunction = slot.ToolName;
-                        blocks.Add(new BlockView(BlockKind.ToolCall, slot.Text, slot.ToolName, slot.ToolCallId));
+                    case "text" when !assistant && canonical.StrayResults is { } strays && strays.TryGetValue(b, out var stray):
+                        // A tool result that answered no call, sent as text: to rules it is still a tool result.
+                        if (!Visible(b, MessageRole.Tool)) break;
+                        blocks.Add(new BlockView(BlockKind.ToolResult, (b.Text ?? "")[Math.Min(stray.Label.Length, (b.Text ?? "").Length)..], null, stray.ToolCallId));
+                        bound.Add(new Binding(b, false, Prefix: stray.Label));
+                        Flush();
                         break;
-                    case BlockKind.ToolResult:
-                        var name = m.Role == "function" ? m.Name ?? lastLegacyFunction
-                            : m.ToolCallId is not null && callNames.TryGetValue(m.ToolCallId, out var n) ? n : m.Name;
-                        blocks.Add(new BlockView(BlockKind.ToolResult, slot.Text, name, m.ToolCallId));
+                    case "text" when Visible(b, assistant ? MessageRole.Assistant : MessageRole.User):
+                        blocks.Add(new BlockView(BlockKind.Text, b.Text ?? ""));
+                        bound.Add(new Binding(b, false));
                         break;
-                    default:
-                        blocks.Add(new BlockView(slot.Kind, slot.Text));
+                    case "image" when !assistant && Visible(b, MessageRole.User):
+                        blocks.Add(new BlockView(BlockKind.Image, ""));
+                        bound.Add(new Binding(b, false, ReadOnly: true));
+                        break;
+                    case "tool_use" when assistant && Visible(b, MessageRole.Assistant):
+                        var name = canonical.ClientToolName(b.Name ?? "");
+                        if (b.Id is not null) callNames[b.Id] = name;
+                        blocks.Add(new BlockView(BlockKind.ToolCall, b.Input?.GetRawText() ?? "", name, b.Id));
+                        bound.Add(new Binding(b, false, ReadOnly: true));
+                        break;
+                    case "tool_result" when !assistant && Visible(b, MessageRole.Tool):
+                        // A tool result is a message of its own, as the client sent it.
+                        var tool = b.ToolUseId is not null && callNames.TryGetValue(b.ToolUseId, out var n) ? n : null;
+                        blocks.Add(new BlockView(BlockKind.ToolResult, ResultText(b), tool, b.ToolUseId));
+                        bound.Add(new Binding(b, IsToolResult: true));
+                        foreach (var inner in b.Content ?? [])
+                            if (inner.Type == "image") { blocks.Add(new BlockView(BlockKind.Image, "")); bound.Add(new Binding(inner, false, ReadOnly: true)); }
+                        Flush();
                         break;
                 }
             }
-            messages.Add(new MessageView(i, role, blocks));
+            Flush();
         }
 
         var tools = new List<ToolView>();
         foreach (var t in request.Tools ?? [])
-            if (t?.Function is { Name: { } name } f) tools.Add(new ToolView(name, f.Description, f.Parameters?.GetRawText() ?? "{}"));
-        foreach (var f in request.Functions ?? [])
-            if (f is { Name: { } name }) tools.Add(new ToolView(name, f.Description, f.Parameters?.GetRawText() ?? "{}"));
+            tools.Add(new ToolView(canonical.ClientToolName(t.Name), t.Description, t.InputSchema.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "{}" : t.InputSchema.GetRawText()));
 
-        var parameters = new RequestParameters(request.MaxCompletionTokens ?? request.MaxTokens, request.Temperature, request.TopP,
-            request.Stream == true, request.ReasoningEffort, tools.Count > 0);
-        return new RequestView(request.Model ?? "", model, messages, tools, parameters, sessionId, safeHeaders)
-        {
-            ModelSource = modelSource,
-        };
+        var intent = canonical.Intent;
+        var parameters = new RequestParameters(intent.MaxTokens, intent.Temperature, intent.TopP, intent.Stream, intent.ReasoningEffort, tools.Count > 0);
+        var view = new RequestView(intent.Model ?? "", model, messages, tools, parameters, sessionId, safeHeaders) { ModelSource = modelSource };
+        return new MappedRequestView(view, bindings);
     }
 
     /// <summary>
-    /// Writes the view back: changed block texts (a changed string content stays a string, a changed part keeps its other
-    /// properties), <see cref="RequestView.Model"/> into <c>model</c>, and the system notes as one system message. Call once, after the
-    /// request stage; untouched messages keep their exact JSON.
+    /// Writes the view back into the canonical request it came from: changed block texts into their blocks, and the system notes
+    /// as one system text block, and the model the rules chose into <c>model</c> (the ingress's model rules then apply that
+    /// model's parameters). Call once, after the request stage.
     /// </summary>
-    public static void ApplyTo(RequestView view, ChatCompletionRequest request)
+    public static void ApplyTo(MappedRequestView mapped, CanonicalRequest canonical)
     {
-        ArgumentNullException.ThrowIfNull(view);
-        ArgumentNullException.ThrowIfNull(request);
-        var messages = request.Messages ?? [];
-        foreach (var mv in view.Messages)
+        ArgumentNullException.ThrowIfNull(mapped);
+        ArgumentNullException.ThrowIfNull(canonical);
+        var blocks = mapped.View.AllBlocks.ToList();
+        if (blocks.Count != mapped.Bindings.Count)
+            throw new InvalidOperationException($"The view does not match the request ({blocks.Count} blocks, {mapped.Bindings.Count} bound).");
+        for (var i = 0; i < blocks.Count; i++)
         {
-            if (!mv.Blocks.Any(b => b.Changed)) continue;
-            if (mv.Index >= messages.Count || messages[mv.Index] is not { } m)
-                throw new InvalidOperationException($"The view does not match the request (message {mv.Index}).");
-            m.Content = Rewrite(m, mv);
+            var view = blocks[i];
+            var binding = mapped.Bindings[i];
+            if (!view.Changed || binding.ReadOnly) continue;
+            if (binding.IsToolResult) SetResultText(binding.Block, view.Text);
+            else binding.Block.Text = binding.Prefix is null ? view.Text : binding.Prefix + view.Text;
         }
-        request.Model = view.Model;
 
-        if (view.SystemNotes.Count > 0)
+        canonical.Request.Model = mapped.View.Model;
+        if (mapped.View.SystemNotes.Count > 0)
         {
-            var text = string.Join("\n\n", view.SystemNotes.Select(n => n.Text));
-            var at = 0;
-            while (at < messages.Count && messages[at]?.Role is "system" or "developer") at++;
-            messages.Insert(at, new ChatCompletionRequestMessage { Role = "system", Content = StringElement(text) });
-            request.Messages = messages;
+            var text = string.Join("\n\n", mapped.View.SystemNotes.Select(n => n.Text));
+            (canonical.Request.System ??= []).Add(MessagesRequestContentBlock.TextBlock(text));
         }
     }
 
-    internal static MessageRole RoleOf(string? role) => role switch
+    /// <summary>A tool result's text: its text parts, joined by newlines.</summary>
+    private static string ResultText(MessagesRequestContentBlock result)
     {
-        "system" or "developer" => MessageRole.System,
-        "assistant" => MessageRole.Assistant,
-        "tool" or "function" => MessageRole.Tool,
-        _ => MessageRole.User,
-    };
-
-    /// <summary>Where a block comes from: the whole string content, a part of the array, or a tool call.</summary>
-    private readonly record struct Slot(BlockKind Kind, string Text, int Part, string? ToolName = null, string? ToolCallId = null, bool IsLegacyFunction = false);
-
-    private const int WholeContent = -1;
-
-    /// <summary>The blocks of a message, in view order, with where each came from. Deterministic: ToView and ApplyTo agree on it.</summary>
-    private static List<Slot> Layout(ChatCompletionRequestMessage m)
-    {
-        var slots = new List<Slot>();
-        var role = RoleOf(m.Role);
-        if (role == MessageRole.Tool)
+        var content = result.Content;
+        if (content is null || content.Count == 0) return "";
+        var first = true;
+        var text = new StringBuilder();
+        foreach (var c in content)
         {
-            // One result block with the text of all text parts; images after it.
-            var text = new StringBuilder();
-            var images = new List<Slot>();
-            if (m.Content is { ValueKind: JsonValueKind.String } s) text.Append(s.GetString());
-            else if (m.Content is { ValueKind: JsonValueKind.Array } arr)
-            {
-                var p = 0;
-                foreach (var part in arr.EnumerateArray())
-                {
-                    var (kind, t) = Classify(part);
-                    if (kind == BlockKind.Text)
-                    {
-                        if (text.Length > 0) text.Append('\n');
-                        text.Append(t);
-                    }
-                    else if (kind == BlockKind.Image) images.Add(new Slot(BlockKind.Image, "", p));
-                    p++;
-                }
-            }
-            slots.Add(new Slot(BlockKind.ToolResult, text.ToString(), WholeContent));
-            slots.AddRange(images);
-            return slots;
+            if (c.Type != "text") continue;
+            if (!first) text.Append('\n');
+            text.Append(c.Text);
+            first = false;
         }
-
-        if (m.Content is { ValueKind: JsonValueKind.String } str) slots.Add(new Slot(BlockKind.Text, str.GetString() ?? "", WholeContent));
-        else if (m.Content is { ValueKind: JsonValueKind.Array } parts)
-        {
-            var p = 0;
-            foreach (var part in parts.EnumerateArray())
-            {
-                var (kind, t) = Classify(part);
-                if (kind is BlockKind.Text or BlockKind.Image) slots.Add(new Slot(kind.Value, t ?? "", p));
-                p++;
-            }
-        }
-        else if (role == MessageRole.Assistant && !string.IsNullOrEmpty(m.Refusal))
-            slots.Add(new Slot(BlockKind.Text, m.Refusal, WholeContent));
-
-        if (role == MessageRole.Assistant)
-        {
-            foreach (var call in m.ToolCalls ?? [])
-                if (call is not null)
-                    slots.Add(new Slot(BlockKind.ToolCall, ArgumentsText(call.Function?.Arguments), WholeContent, call.Function?.Name, call.Id));
-            if (m.FunctionCall is { Name: { Length: > 0 } fname } fc)
-                slots.Add(new Slot(BlockKind.ToolCall, ArgumentsText(fc.Arguments), WholeContent, fname, null, IsLegacyFunction: true));
-        }
-        return slots;
+        return text.ToString();
     }
 
-    private static (BlockKind? Kind, string? Text) Classify(JsonElement part)
+    /// <summary>The new text goes into the first text part; the other text parts go (their text is in it); images and the rest stay.</summary>
+    private static void SetResultText(MessagesRequestContentBlock result, string text)
     {
-        if (part.ValueKind == JsonValueKind.String) return (BlockKind.Text, part.GetString());
-        if (part.ValueKind != JsonValueKind.Object) return (null, null);
-        var type = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        return type switch
+        var content = result.Content ??= [];
+        var first = content.FindIndex(c => c.Type == "text");
+        if (first < 0)
         {
-            "text" or "input_text" => (BlockKind.Text, StringProp(part, "text")),
-            "refusal" => (BlockKind.Text, StringProp(part, "refusal")),
-            "image_url" => (BlockKind.Image, ""),
-            _ => (null, null),
-        };
-    }
-
-    private static string StringProp(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
-
-    private static string ArgumentsText(JsonElement? args) => args switch
-    {
-        null => "",
-        { ValueKind: JsonValueKind.String } s => s.GetString() ?? "",
-        { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => "",
-        { } other => other.GetRawText(),
-    };
-
-    private static JsonElement? Rewrite(ChatCompletionRequestMessage m, MessageView mv)
-    {
-        var slots = Layout(m);
-        if (slots.Count != mv.Blocks.Count)
-            throw new InvalidOperationException($"The view does not match the request (message {mv.Index}: {mv.Blocks.Count} blocks, {slots.Count} in the request).");
-
-        if (mv.Role == MessageRole.Tool)
-        {
-            var result = mv.Blocks[0];
-            if (!result.Changed) return m.Content;
-            if (m.Content is not { ValueKind: JsonValueKind.Array } arr) return StringElement(result.Text);
-            // Parts: the new text goes into the first text part, the other text parts go (their text is in it), images and the rest stay.
-            return RewriteParts(arr, (index, part, kind) => kind == BlockKind.Text ? (index == FirstTextPart(arr) ? result.Text : Drop) : Keep);
+            content.Insert(0, MessagesRequestContentBlock.TextBlock(text));
+            return;
         }
-
-        // Whole-content text (string content or an assistant refusal).
-        var whole = slots.FindIndex(s => s.Kind == BlockKind.Text && s.Part == WholeContent);
-        if (whole >= 0 && mv.Blocks[whole].Changed)
-        {
-            if (m.Content is { ValueKind: JsonValueKind.String }) return StringElement(mv.Blocks[whole].Text);
-            m.Refusal = mv.Blocks[whole].Text;
-            return m.Content;
-        }
-        if (m.Content is not { ValueKind: JsonValueKind.Array } parts) return m.Content;
-        var changedByPart = new Dictionary<int, string>();
-        for (var i = 0; i < slots.Count; i++)
-            if (slots[i].Part >= 0 && slots[i].Kind == BlockKind.Text && mv.Blocks[i].Changed) changedByPart[slots[i].Part] = mv.Blocks[i].Text;
-        if (changedByPart.Count == 0) return m.Content;
-        return RewriteParts(parts, (index, _, _) => changedByPart.TryGetValue(index, out var t) ? t : Keep);
+        content[first].Text = text;
+        for (var i = content.Count - 1; i > first; i--)
+            if (content[i].Type == "text") content.RemoveAt(i);
     }
 
-    private const string Keep = "\u0000keep";
-    private const string Drop = "\u0000drop";
+    /// <summary>Where a view block came from.</summary>
+    internal readonly record struct Binding(MessagesRequestContentBlock Block, bool IsToolResult, bool ReadOnly = false, string? Prefix = null);
+}
 
-    private static int FirstTextPart(JsonElement arr)
+/// <summary>A request view and, for each of its blocks in order, the canonical block it came from.</summary>
+public sealed class MappedRequestView
+{
+    internal MappedRequestView(RequestView view, IReadOnlyList<RequestViewMapper.Binding> bindings)
     {
-        var i = 0;
-        foreach (var part in arr.EnumerateArray())
-        {
-            if (Classify(part).Kind == BlockKind.Text) return i;
-            i++;
-        }
-        return -1;
+        View = view;
+        Bindings = bindings;
     }
 
-    /// <summary>Copies a parts array; <paramref name="decide"/> returns <see cref="Keep"/>, <see cref="Drop"/> or the part's new text.</summary>
-    private static JsonElement RewriteParts(JsonElement arr, Func<int, JsonElement, BlockKind?, string> decide)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartArray();
-            var i = 0;
-            foreach (var part in arr.EnumerateArray())
-            {
-                var (kind, _) = Classify(part);
-                var d = decide(i++, part, kind);
-                if (ReferenceEquals(d, Keep)) part.WriteTo(w);
-                else if (ReferenceEquals(d, Drop)) { }
-                else if (part.ValueKind == JsonValueKind.String) w.WriteStringValue(d);
-                else
-                {
-                    var textProp = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "refusal" ? "refusal" : "text";
-                    w.WriteStartObject();
-                    var wrote = false;
-                    foreach (var prop in part.EnumerateObject())
-                    {
-                        if (prop.NameEquals(textProp)) { w.WriteString(textProp, d); wrote = true; }
-                        else prop.WriteTo(w);
-                    }
-                    if (!wrote) w.WriteString(textProp, d);
-                    w.WriteEndObject();
-                }
-            }
-            w.WriteEndArray();
-        }
-        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
-        return doc.RootElement.Clone();
-    }
+    public RequestView View { get; }
 
-    private static JsonElement StringElement(string text)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer)) w.WriteStringValue(text);
-        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
-        return doc.RootElement.Clone();
-    }
+    internal IReadOnlyList<RequestViewMapper.Binding> Bindings { get; }
 }

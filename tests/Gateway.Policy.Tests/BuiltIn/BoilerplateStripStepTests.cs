@@ -36,7 +36,7 @@ public class BoilerplateStripStepTests
     {
         var chat = new Chat().Raw($$"""{"role":"{{role}}","content":{{System.Text.Json.JsonSerializer.Serialize(input, TestJson.Default.String)}}}""").User("latest");
         var (request, report, _) = Run(Compile(Profile(Banner, Rules)), chat.Json);
-        Assert.Equal(expected, request.Messages![0].Content!.Value.GetString());
+        Assert.Equal(expected, Texts(request)[0]);
         Assert.Equal(input == expected ? StepStatus.NoChange : StepStatus.Applied, report.Steps.Single().Status);
     }
 
@@ -45,10 +45,10 @@ public class BoilerplateStripStepTests
     {
         var chat = new Chat().User("<rules>old</rules> q1").Call("c1", "read", "{}").Result("c1", "<rules>in a tool result</rules>").User("<rules>latest</rules> q2");
         var (request, _, _) = Run(Compile(Profile(Rules)), chat.Json);
-        var m = request.Messages!;
-        Assert.Equal("q1", m[0].Content!.Value.GetString());
-        Assert.Equal("<rules>in a tool result</rules>", m[2].Content!.Value.GetString());
-        Assert.Equal("<rules>latest</rules> q2", m[3].Content!.Value.GetString());
+        var m = Texts(request);
+        Assert.Equal("q1", m[0]);
+        Assert.Equal("<rules>in a tool result</rules>", m[2]);
+        Assert.Equal("<rules>latest</rules> q2", m[3]);
     }
 
     [Fact]
@@ -57,6 +57,6 @@ public class BoilerplateStripStepTests
         var p = new BoilerplatePattern { Id = "g", Regex = @"<file path=""([^""]+)"">[\s\S]*?</file>", Replacement = "[file $1 omitted]", AppliesTo = ["user"] };
         var chat = new Chat().User("see <file path=\"a.cs\">long</file>").User("latest");
         var (request, _, _) = Run(Compile(Profile(p)), chat.Json);
-        Assert.Equal("see [file a.cs omitted]", request.Messages![0].Content!.Value.GetString());
+        Assert.Equal("see [file a.cs omitted]", Texts(request)[0]);
     }
 }

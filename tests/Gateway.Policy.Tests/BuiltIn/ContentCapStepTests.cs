@@ -50,7 +50,7 @@ public class ContentCapStepTests
         };
         var chat = new Chat().System(big).User(big).Call("c1", "read", "{}").Result("c1", big).Assistant(big).User(big);
         var (request, report, _) = Run(Compile(Profile(caps)), chat.Json);
-        var m = request.Messages!.Select(x => x.Content is { ValueKind: System.Text.Json.JsonValueKind.String } c ? c.GetString()! : "").ToList();
+        var m = Texts(request);
         Assert.Contains(caps.TextHint, m[0]);
         Assert.Contains(caps.TextHint, m[1]);
         Assert.Contains(caps.ToolResultHint, m[3]);
@@ -62,6 +62,6 @@ public class ContentCapStepTests
         // The same user block at another position of another conversation is cut to the same bytes.
         var other = new Chat().User("first").Assistant("ok").User(big).Assistant("ok").User("latest");
         var (request2, _, _) = Run(Compile(Profile(caps)), other.Json);
-        Assert.Equal(m[1], request2.Messages![2].Content!.Value.GetString());
+        Assert.Equal(m[1], Texts(request2)[2]);
     }
 }

@@ -36,8 +36,8 @@ public class DiffFirstStepTests
         if (expected)
         {
             Assert.Equal(DiffFirstStep.NoteId, Assert.Single(ctx.Request.SystemNotes).Id);
-            Assert.Equal("system", request.Messages![1].Role);
-            Assert.Equal(Instruction, request.Messages[1].Content!.Value.GetString());
+            // The note is one system block after the client's system prompt.
+            Assert.Equal(["sys", Instruction], request.Request.System!.Select(b => b.Text!).ToList());
         }
         else Assert.Empty(ctx.Request.SystemNotes);
     }

@@ -61,11 +61,11 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
         int compared = 0, replaced = 0;
         for (var k = 0; k < bodies.Count; k++)
         {
-            var raw = Parse(bodies[k]).Messages!.Select(Serialize).ToList();
+            var raw = Canonical(bodies[k]).Request.Messages.Select(Serialize).ToList();
             var (request, report, context) = Run(Profile, bodies[k], sessionId: "s");
             Assert.False(report.Failed);
             replaced += context.Changes.Count;
-            var messages = request.Messages!.Select(Serialize).ToList();
+            var messages = request.Request.Messages.Select(Serialize).ToList();
             if (previous is not null)
             {
                 Assert.True(messages.Count >= previous.Count, $"request {k + 1} is shorter than request {k}");
@@ -87,7 +87,7 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
     {
         var last = Bodies(Fixture)[^1];
         var (request, _, context) = Run(Profile, last);
-        var texts = request.Messages!.Select(m => m.Content is { ValueKind: JsonValueKind.String } c ? c.GetString()! : "").ToList();
+        var texts = Texts(request);
         Assert.StartsWith("Content of src/logger.js:\n'use strict';", texts[5]);
         Assert.Equal("Content of src/logger.js:\n[identical to the result of Read call_XcyVYpACYC4bNBRNVRo1fHQG above]", texts[11]);
         Assert.Single(context.Changes);
@@ -101,7 +101,7 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
         var last = Bodies(file)[^1];
         var original = Parse(last).Messages!.Select(m => m.Content is { ValueKind: JsonValueKind.String } c ? c.GetString()! : "").ToList();
         var (request, _, context) = Run(Profile, last);
-        var texts = request.Messages!.Select(m => m.Content is { ValueKind: JsonValueKind.String } c ? c.GetString()! : "").ToList();
+        var texts = Texts(request);
         var reads = Enumerable.Range(0, texts.Count).Where(i => original[i].StartsWith("Content of src/format.js:", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, reads.Count);
         Assert.Equal(original[reads[0]], texts[reads[0]]);
@@ -134,7 +134,7 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
             int identical = 0, diffs = 0;
             foreach (var body in bodies)
             {
-                var request = Parse(body);
+                var request = Canonical(body);
                 var view = View(request, "s", Sonnet);
                 var tools = view.Tools.Sum(x => (long)t.Count(x.Name + "\n" + x.Description + "\n" + x.ParametersJson));
                 before += tools + view.AllBlocks.Sum(b => (long)t.Count(b.Text));

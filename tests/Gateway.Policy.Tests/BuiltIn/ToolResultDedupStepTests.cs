@@ -15,8 +15,7 @@ public class ToolResultDedupStepTests
     internal static ProfileConfig Profile(DedupConfig? dedup = null) =>
         new() { Name = "default", Dedup = dedup ?? new DedupConfig(), Pipeline = [BuiltInSteps.DedupToolResults] };
 
-    private static List<string> Contents(Gateway.Core.Protocol.OpenAi.ChatCompletionRequest r) =>
-        r.Messages!.Select(m => m.Content is { ValueKind: JsonValueKind.String } c ? c.GetString()! : "").ToList();
+    private static List<string> Contents(Gateway.Core.Translation.CanonicalRequest r) => Texts(r);
 
     [Fact]
     public void Exact_duplicate_is_replaced_by_a_reference_to_the_first_copy_which_stays()
@@ -31,7 +30,7 @@ public class ToolResultDedupStepTests
         Assert.Equal(logger, m[3]);                      // the first copy stays
         Assert.Equal("Content of src/logger.js:\n[identical to the result of Read call_abc above]", m[7]);
         Assert.Equal(File("test output", 20), m[5]);
-        Assert.Equal(Serialize(Parse(chat.Json).Messages![6]), Serialize(request.Messages![6])); // the tool call is untouched
+        Assert.Equal(Serialize(Canonical(chat.Json).Request.Messages[5]), Serialize(request.Request.Messages[5])); // the tool call is untouched
         Assert.True(report.TokensSaved > 300);
         var change = Assert.Single(context.Changes);
         Assert.Equal("dedup_tool_results", change.RuleId);
@@ -62,7 +61,7 @@ public class ToolResultDedupStepTests
         var (request, _, context) = Run(Compile(Profile()), chat.Json);
         var m = Contents(request);
         Assert.Equal("Content of src/csv.js:\n[identical to the \"content\" argument of Write call_w above]", m[4]);
-        Assert.Equal(Serialize(Parse(chat.Json).Messages![1]), Serialize(request.Messages![1]));
+        Assert.Equal(Serialize(Canonical(chat.Json).Request.Messages[1]), Serialize(request.Request.Messages[1]));
         Assert.Contains("argument content", Assert.Single(context.Changes).Detail);
     }
 

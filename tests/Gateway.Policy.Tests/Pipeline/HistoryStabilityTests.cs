@@ -45,11 +45,11 @@ public class HistoryStabilityTests
         var k1 = k.Clone().Call("c3", "edit_file", """{"path":"src/a.cs"}""").Result("c3", Big("edit output", 100));
         var (rk, _, _) = Run(Profile, k.Json, sessionId: "s");
         var (rk1, _, _) = Run(Profile, k1.Json, sessionId: "s");
-        var before = rk.Messages!.Select(Serialize).ToList();
-        var after = rk1.Messages!.Select(Serialize).ToList();
+        var before = rk.Request.Messages.Select(Serialize).ToList();
+        var after = rk1.Request.Messages.Select(Serialize).ToList();
         Assert.True(after.Count > before.Count);
         for (var i = 0; i < before.Count; i++) Assert.Equal(before[i], after[i]);
-        Assert.Equal(rk.Model, rk1.Model);
+        Assert.Equal(rk.Request.Model, rk1.Request.Model);
     }
 
     [Fact]
@@ -59,15 +59,15 @@ public class HistoryStabilityTests
         var k1 = k.Clone().Assistant("It is layered.").User("thanks");
         var (rk, _, _) = Run(Profile, k.Json, sessionId: "s2");
         var (rk1, _, _) = Run(Profile, k1.Json, sessionId: "s2");
-        var before = rk.Messages!.Select(Serialize).ToList();
-        var after = rk1.Messages!.Select(Serialize).ToList();
-        var latestOfK = rk.Messages!.FindLastIndex(m => m.Role == "user");
+        var before = rk.Request.Messages.Select(Serialize).ToList();
+        var after = rk1.Request.Messages.Select(Serialize).ToList();
+        var latestOfK = rk.Request.Messages.FindLastIndex(m => m.Role == "user");
         for (var i = 0; i < before.Count; i++)
         {
             if (i == latestOfK) Assert.NotEqual(before[i], after[i]); // untouched while latest, reduced once old
             else Assert.Equal(before[i], after[i]);
         }
-        Assert.Equal(rk.Model, rk1.Model); // sticky
+        Assert.Equal(rk.Request.Model, rk1.Request.Model); // sticky
         Assert.Contains("be concise", before[latestOfK]);
         Assert.DoesNotContain("be concise", after[latestOfK]);
     }

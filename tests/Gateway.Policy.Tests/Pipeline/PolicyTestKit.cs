@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Core.Models;
+using Gateway.Core.Protocol.Anthropic;
 using Gateway.Core.Protocol.OpenAi;
+using Gateway.Core.Translation;
 using Gateway.Policy.Abstractions;
 using Gateway.Policy.BuiltIn;
 using Gateway.Policy.Configuration;
@@ -21,15 +24,31 @@ internal static class PolicyTestKit
 
     public static ChatCompletionRequest Parse(string json) => ChatCompletionRequestParser.Parse(Encoding.UTF8.GetBytes(json));
 
-    public static string Serialize(ChatCompletionRequest r) => JsonSerializer.Serialize(r, ChatCompletionRequestJsonContext.Default.ChatCompletionRequest);
+    private static readonly ChatToMessagesRequestTranslator Translator =
+        new(ModelCatalogue.LoadDefault(), new InMemoryThinkingStore(), new TranslationOptions());
 
-    public static string Serialize(ChatCompletionRequestMessage m) => JsonSerializer.Serialize(m, ChatCompletionRequestJsonContext.Default.ChatCompletionRequestMessage);
+    /// <summary>The canonical request the gateway's OpenAI ingress builds from <paramref name="json"/> (what the policy layer shapes).</summary>
+    public static CanonicalRequest Canonical(string json) => Translator.ToCanonical(Parse(json));
+
+    /// <summary>The canonical request's messages as rules see them (the view), each message's text: what a rule left in it.</summary>
+    public static List<string> Texts(CanonicalRequest r) =>
+        RequestViewMapper.ToView(r, Sonnet, "test", new Dictionary<string, string>(), null).View.Messages.Select(m => m.AllText).ToList();
+
+    /// <summary>One canonical message as JSON (to compare untouched messages).</summary>
+    public static string Serialize(MessagesRequestMessage m) => JsonSerializer.Serialize(m, TestJson.Default.MessagesRequestMessage);
+
+    /// <summary>The canonical request as the upstream would get it, as JSON text.</summary>
+    public static string Serialize(CanonicalRequest r) => JsonSerializer.Serialize(r.Request, AnthropicRequestJsonContext.Wire.MessagesRequest);
+
 
     public static ProfileView ProfileView(string name = "default", bool opusAllowed = true, IReadOnlyList<string>? allowed = null) =>
         new(name, Sonnet, Opus, opusAllowed, allowed ?? [], new Dictionary<string, string>());
 
-    public static RequestView View(ChatCompletionRequest r, string? sessionId = null, string? model = null, string source = "alias") =>
-        RequestViewMapper.ToView(r, model ?? r.Model ?? Sonnet, source, new Dictionary<string, string>(), sessionId);
+    public static RequestView View(CanonicalRequest r, string? sessionId = null, string? model = null, string source = "alias") =>
+        RequestViewMapper.ToView(r, model ?? r.Intent.Model ?? Sonnet, source, new Dictionary<string, string>(), sessionId).View;
+
+    public static RequestView View(string json, string? sessionId = null, string? model = null, string source = "alias") =>
+        View(Canonical(json), sessionId, model, source);
 
     public static PolicyContext Context(RequestView view, ProfileView? profile = null) =>
         new(view, profile ?? ProfileView(), TiktokenEstimator.Instance, new ListLog(), DateTimeOffset.UnixEpoch);
@@ -41,14 +60,14 @@ internal static class PolicyTestKit
     public static BuiltInStepOptions FreshOptions() => new() { SessionStore = new InMemorySessionModelStore(), RegexTimeout = TimeSpan.FromSeconds(2) };
 
     /// <summary>Maps, runs the request stage, writes back: the full host path of a request through the policy layer.</summary>
-    public static (ChatCompletionRequest Request, PipelineReport Report, PolicyContext Context) Run(CompiledProfile profile, string json,
+    public static (CanonicalRequest Request, PipelineReport Report, PolicyContext Context) Run(CompiledProfile profile, string json,
         RuleHealth? health = null, string? sessionId = null, ProfileView? profileView = null, string? model = null)
     {
-        var request = Parse(json);
-        var view = View(request, sessionId, model ?? Sonnet);
-        var context = Context(view, profileView ?? ProfileView(profile.Name, profile.Config.Routing.OpusAllowed));
+        var request = Canonical(json);
+        var mapped = RequestViewMapper.ToView(request, model ?? Sonnet, "alias", new Dictionary<string, string>(), sessionId);
+        var context = Context(mapped.View, profileView ?? ProfileView(profile.Name, profile.Config.Routing.OpusAllowed));
         var report = PolicyPipeline.RunRequest(profile, context, health ?? new RuleHealth(), NullLogger.Instance);
-        if (!report.Failed) RequestViewMapper.ApplyTo(view, request);
+        if (!report.Failed) RequestViewMapper.ApplyTo(mapped, request);
         return (request, report, context);
     }
 
@@ -90,4 +109,6 @@ internal sealed class Chat
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(MessagesRequestMessage))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class TestJson : System.Text.Json.Serialization.JsonSerializerContext;

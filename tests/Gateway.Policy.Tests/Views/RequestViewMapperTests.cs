@@ -6,6 +6,7 @@ using static Gateway.Policy.Tests.Pipeline.PolicyTestKit;
 
 namespace Gateway.Policy.Tests.Views;
 
+/// <summary>The view rules see, mapped from the canonical (Anthropic Messages) request the OpenAI ingress builds, and written back into it.</summary>
 public class RequestViewMapperTests
 {
     private const string Mixed = """
@@ -26,19 +27,23 @@ public class RequestViewMapperTests
     [Fact]
     public void Maps_roles_blocks_tools_and_parameters()
     {
-        var view = View(Parse(Mixed), "s1", Sonnet, "alias");
-        var shape = view.Messages.Select(m => $"{m.Index}:{m.Role}:" + string.Join("|", m.Blocks.Select(b => $"{b.Kind}({b.Text},{b.ToolName},{b.ToolCallId})"))).ToList();
+        var view = View(Mixed, "s1", Sonnet, "alias");
+        var shape = view.Messages.Select(m => $"{m.Index}:{m.Role}:" + string.Join("|", m.Blocks.Select(b => $"{b.Kind}({b.Text},{b.ToolName})"))).ToList();
         Assert.Equal(
         [
-            "0:System:Text(You are helpful.,,)",
-            "1:System:Text(Dev A,,)|Text(Dev B,,)",
-            "2:User:Text(look,,)|Image(,,)",
-            "3:Assistant:Text(Reading.,,)|ToolCall({\"path\":\"a.cs\"},read_file,call_1)",
-            "4:Tool:ToolResult(class A {},read_file,call_1)",
-            "5:Assistant:ToolCall({},legacy_fn,)",
-            "6:Tool:ToolResult(legacy result,legacy_fn,)",
-            "7:User:Text(now fix it,,)",
+            // One view message per client message, as the client sent them (a developer message's parts are one system block).
+            "0:System:Text(You are helpful.,)",
+            "1:System:Text(Dev A\nDev B,)",
+            "2:User:Text(look,)|Image(,)",
+            "3:Assistant:Text(Reading.,)|ToolCall({\"path\":\"a.cs\"},read_file)",
+            "4:Tool:ToolResult(class A {},read_file)",
+            "5:Assistant:ToolCall({},legacy_fn)",
+            "6:Tool:ToolResult(legacy result,legacy_fn)",
+            "7:User:Text(now fix it,)",
         ], shape);
+        // A tool result carries the id of the call it answers.
+        Assert.Equal(view.Messages[3].Blocks[1].ToolCallId, view.Messages[4].Blocks[0].ToolCallId);
+        Assert.Equal(view.Messages[5].Blocks[0].ToolCallId, view.Messages[6].Blocks[0].ToolCallId);
         Assert.True(view.Messages[7].IsLatestUserMessage);
         Assert.False(view.Messages[2].IsLatestUserMessage);
         Assert.Equal(1, view.Messages[2].TurnsFromEnd);
@@ -47,100 +52,106 @@ public class RequestViewMapperTests
         Assert.Equal("alias", view.ModelSource);
         Assert.Equal("s1", view.SessionId);
         Assert.Equal(new RequestParameters(900, 0.2, null, true, null, true), view.Parameters);
-        Assert.Equal("read_file", Assert.Single(view.Tools).Name);
-        Assert.Equal(3, view.SystemBlocks.Count());
+        Assert.Equal("read_file", view.Tools[0].Name);
+        Assert.Equal(2, view.SystemBlocks.Count());
     }
 
     [Fact]
-    public void Round_trip_without_changes_keeps_the_request_identical()
+    public void Round_trip_without_changes_keeps_the_request_identical_but_for_the_model()
     {
-        var request = Parse(Mixed);
+        var request = Canonical(Mixed);
         var before = Serialize(request);
-        var view = View(request, model: Sonnet);
-        RequestViewMapper.ApplyTo(view, request);
-        Assert.Equal(before.Replace("\"gpt-4o\"", $"\"{Sonnet}\""), Serialize(request));
+        var mapped = RequestViewMapper.ToView(request, Sonnet, "alias", new Dictionary<string, string>(), null);
+        RequestViewMapper.ApplyTo(mapped, request);
+        Assert.Equal(before.Replace("\"model\":\"\"", $"\"model\":\"{Sonnet}\""), Serialize(request));
     }
 
     [Fact]
-    public void Changed_blocks_are_written_back_in_their_own_shape_and_untouched_messages_stay_identical()
+    public void Changed_blocks_are_written_into_the_blocks_they_came_from_and_untouched_messages_stay_identical()
     {
-        var request = Parse(Mixed);
-        var original = request.Messages!.Select(Serialize).ToList();
-        var view = View(request);
+        var request = Canonical(Mixed);
+        var original = request.Request.Messages.Select(Serialize).ToList();
+        var mapped = RequestViewMapper.ToView(request, Sonnet, "alias", new Dictionary<string, string>(), null);
+        var view = mapped.View;
         var ctx = Context(view);
         var scope = ctx.BeginRule("t");
-        ctx.ReplaceText(view.Messages[0].Blocks[0], "SYS", "t");          // string content
-        ctx.ReplaceText(view.Messages[2].Blocks[0], "LOOK", "t");         // a part with extra properties
-        ctx.ReplaceText(view.Messages[4].Blocks[0], "RESULT", "t");       // tool result
+        ctx.ReplaceText(view.Messages[0].Blocks[0], "SYS", "t");          // a system block
+        ctx.ReplaceText(view.Messages[2].Blocks[0], "LOOK", "t");         // a text block beside an image
+        ctx.ReplaceText(view.Messages[4].Blocks[0], "RESULT", "t");       // a tool result
         ctx.EndRule(scope);
-        RequestViewMapper.ApplyTo(view, request);
+        RequestViewMapper.ApplyTo(mapped, request);
 
-        var m = request.Messages!;
-        Assert.Equal(JsonValueKind.String, m[0].Content!.Value.ValueKind);
-        Assert.Equal("SYS", m[0].Content!.Value.GetString());
-        Assert.Equal("""[{"type":"text","text":"LOOK","cache_control":{"type":"ephemeral"}},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]""",
-            m[2].Content!.Value.GetRawText());
-        Assert.Equal("RESULT", m[4].Content!.Value.GetString());
-        foreach (var i in new[] { 1, 3, 5, 6, 7 }) Assert.Equal(original[i], Serialize(m[i]));
+        var r = request.Request;
+        Assert.Equal(["SYS", "Dev A\nDev B"], r.System!.Select(b => b.Text!).ToList());
+        Assert.Equal("LOOK", r.Messages[0].Content[0].Text);
+        Assert.Equal("image", r.Messages[0].Content[1].Type);
+        var result = r.Messages.SelectMany(m => m.Content).First(b => b.Type == "tool_result");
+        Assert.Equal("RESULT", Assert.Single(result.Content!).Text);
+        var changed = new HashSet<int> { 0, 2 }; // the user message with LOOK, the user message holding the tool result
+        for (var i = 0; i < original.Count; i++)
+            if (!changed.Contains(i)) Assert.Equal(original[i], Serialize(r.Messages[i]));
     }
 
     [Fact]
     public void Tool_result_with_parts_gets_its_new_text_in_the_first_text_part_and_keeps_images()
     {
-        var request = Parse("""
-            {"model":"m","messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"shot","arguments":"{}"}}]},
+        var request = Canonical("""
+            {"model":"m","messages":[{"role":"user","content":"take a shot"},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"shot","arguments":"{}"}}]},
              {"role":"tool","tool_call_id":"c","content":[{"type":"text","text":"one"},{"type":"image_url","image_url":{"url":"https://x/y.png"}},{"type":"text","text":"two"}]},
              {"role":"user","content":"go"}]}
             """);
-        var view = View(request);
-        Assert.Equal("one\ntwo", view.Messages[1].Blocks[0].Text);
-        Assert.Equal(BlockKind.Image, view.Messages[1].Blocks[1].Kind);
-        Assert.Equal("shot", view.Messages[1].Blocks[0].ToolName);
+        var mapped = RequestViewMapper.ToView(request, Sonnet, "alias", new Dictionary<string, string>(), null);
+        var view = mapped.View;
+        var tool = view.Messages.Single(m => m.Role == MessageRole.Tool);
+        Assert.Equal("one\ntwo", tool.Blocks[0].Text);
+        Assert.Equal(BlockKind.Image, tool.Blocks[1].Kind);
+        Assert.Equal("shot", tool.Blocks[0].ToolName);
         var ctx = Context(view);
         var scope = ctx.BeginRule("t");
-        ctx.ReplaceText(view.Messages[1].Blocks[0], "short", "t");
+        ctx.ReplaceText(tool.Blocks[0], "short", "t");
         ctx.EndRule(scope);
-        RequestViewMapper.ApplyTo(view, request);
-        Assert.Equal("""[{"type":"text","text":"short"},{"type":"image_url","image_url":{"url":"https://x/y.png"}}]""", request.Messages![1].Content!.Value.GetRawText());
+        RequestViewMapper.ApplyTo(mapped, request);
+        var result = request.Request.Messages.SelectMany(m => m.Content).Single(b => b.Type == "tool_result");
+        Assert.Equal(["text:short", "image:"], result.Content!.Select(c => $"{c.Type}:{c.Text}").ToList());
     }
 
     public static TheoryData<string, int> NotePositions => new()
     {
-        { """[{"role":"system","content":"a"},{"role":"developer","content":"b"},{"role":"user","content":"u"},{"role":"system","content":"late"}]""", 2 },
+        { """[{"role":"system","content":"a"},{"role":"developer","content":"b"},{"role":"user","content":"u"}]""", 2 },
         { """[{"role":"user","content":"u"},{"role":"assistant","content":"x"}]""", 0 },
-        { """[{"role":"system","content":"a"}]""", 1 },
+        { """[{"role":"system","content":"a"},{"role":"user","content":"u"}]""", 1 },
     };
 
     [Theory]
     [MemberData(nameof(NotePositions))]
-    public void System_notes_become_one_system_message_after_the_leading_system_messages(string messages, int expectedIndex)
+    public void System_notes_become_one_system_block_after_the_client_system_blocks(string messages, int expectedIndex)
     {
-        var request = Parse($$"""{"model":"m","messages":{{messages}}}""");
-        var count = request.Messages!.Count;
-        var view = View(request);
-        var ctx = Context(view);
+        var request = Canonical($$"""{"model":"m","messages":{{messages}}}""");
+        var conversation = request.Request.Messages.Select(Serialize).ToList();
+        var mapped = RequestViewMapper.ToView(request, Sonnet, "alias", new Dictionary<string, string>(), null);
+        var ctx = Context(mapped.View);
         var scope = ctx.BeginRule("t");
         ctx.AddSystemNote("one", "Note one.");
         ctx.AddSystemNote("two", "Note two.");
         ctx.EndRule(scope);
-        RequestViewMapper.ApplyTo(view, request);
-        Assert.Equal(count + 1, request.Messages!.Count);
-        var note = request.Messages[expectedIndex];
-        Assert.Equal("system", note.Role);
-        Assert.Equal("Note one.\n\nNote two.", note.Content!.Value.GetString());
+        RequestViewMapper.ApplyTo(mapped, request);
+        var system = request.Request.System!;
+        Assert.Equal(expectedIndex + 1, system.Count);
+        Assert.Equal("Note one.\n\nNote two.", system[expectedIndex].Text);
+        Assert.Equal(conversation, request.Request.Messages.Select(Serialize).ToList()); // the conversation itself is untouched
     }
 
     [Fact]
     public void Routed_model_is_written_into_the_request()
     {
-        var request = Parse("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""");
-        var view = View(request, model: Sonnet);
-        var ctx = Context(view);
+        var request = Canonical("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""");
+        var mapped = RequestViewMapper.ToView(request, Sonnet, "alias", new Dictionary<string, string>(), null);
+        var ctx = Context(mapped.View);
         var scope = ctx.BeginRule("r");
         Assert.True(ctx.RouteTo(Opus, "test"));
         ctx.EndRule(scope);
-        RequestViewMapper.ApplyTo(view, request);
-        Assert.Equal(Opus, request.Model);
-        Assert.Equal("routed:test", view.ModelSource);
+        RequestViewMapper.ApplyTo(mapped, request);
+        Assert.Equal(Opus, request.Request.Model);
+        Assert.Equal("routed:test", mapped.View.ModelSource);
     }
 }

@@ -11,22 +11,22 @@ public class SessionIdsTests
     {
         var k = new Chat().System("sys").User("first ask").Assistant("answer");
         var k1 = k.Clone().User("second ask");
-        var id = SessionIds.Derive(Parse(k.Json));
+        var id = SessionIds.Derive(Canonical(k.Json).Request);
         Assert.NotNull(id);
         Assert.Matches("^d:[0-9a-f]{16}$", id);
-        Assert.Equal(id, SessionIds.Derive(Parse(k1.Json)));
-        Assert.NotEqual(id, SessionIds.Derive(Parse(new Chat().System("sys").User("another ask").Json)));
-        Assert.NotEqual(id, SessionIds.Derive(Parse(k.Json), salt: "tenant-b"));
+        Assert.Equal(id, SessionIds.Derive(Canonical(k1.Json).Request));
+        Assert.NotEqual(id, SessionIds.Derive(Canonical(new Chat().System("sys").User("another ask").Json).Request));
+        Assert.NotEqual(id, SessionIds.Derive(Canonical(k.Json).Request, salt: "tenant-b"));
     }
 
     [Fact]
     public void Header_wins_over_derivation_and_long_values_are_hashed()
     {
-        var r = Parse(new Chat().User("x").Json);
+        var r = Canonical(new Chat().User("x").Json).Request;
         Assert.Equal("h:abc", SessionIds.Resolve(r, new Dictionary<string, string> { ["x-session-id"] = "abc" }, "X-Session-Id"));
         Assert.StartsWith("d:", SessionIds.Resolve(r, new Dictionary<string, string>(), "X-Session-Id"));
         Assert.Matches("^h:[0-9a-f]{16}$", SessionIds.Resolve(r, new Dictionary<string, string> { ["x-session-id"] = new string('z', 500) }, "X-Session-Id"));
-        Assert.Null(SessionIds.Derive(new Gateway.Core.Protocol.OpenAi.ChatCompletionRequest { Messages = [] }));
+        Assert.Null(SessionIds.Derive(new Gateway.Core.Protocol.Anthropic.MessagesRequest { Model = "m", Messages = [] }));
     }
 
     [Fact]
