@@ -12,7 +12,7 @@ namespace Gateway.Load;
 /// Two gateway processes serve the first three phases, one per canned answer (the gateway has one upstream URL, and the canned
 /// upstream answers JSON on one port and SSE on the other); their CPU is summed as "gateway" (the idle one adds nearly nothing).
 /// </summary>
-public sealed class CannedMode(LoadOptions options, CannedTargets targets, ServerProcess gatewayJson, ServerProcess gatewaySse)
+public sealed class CannedMode(LoadOptions options, CannedTargets targets, ServerProcess gatewayJson, ServerProcess gatewaySse) : IDisposable
 {
     public const string GatewayKey = "gateway";
     public const string HopKey = "nginx hop";
@@ -20,6 +20,8 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
 
     private IReadOnlyList<(string Key, IMeasuredProcess Process)> Tracked =>
         [(GatewayKey, gatewayJson), (GatewayKey, gatewaySse), (HopKey, targets.Hop), (UpstreamKey, targets.Upstream)];
+
+    private readonly HttpClient _status = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private Uri GatewayUrl(bool stream) => stream ? gatewaySse.BaseUrl : gatewayJson.BaseUrl;
 
@@ -118,9 +120,12 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
             var n = Math.Min(block, requests - k * block);
             foreach (var side in (k + number) % 2 == 1 ? new[] { pair.Hop, pair.Gateway } : [pair.Gateway, pair.Hop])
             {
+                var accepts = await targets.UpstreamAcceptsAsync(_status, ct);
                 var before = Tracked.Select(t => t.Process.CpuTime()).ToArray();
                 await driver.RunAsync(side, n, cap, ct);
                 AddCpu(side.Cpu, before);
+                // Minus one: the status read itself.
+                side.UpstreamConnections += await targets.UpstreamAcceptsAsync(_status, ct) - accepts - 1;
             }
         }
     }
@@ -131,4 +136,6 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
         for (var i = 0; i < tracked.Count; i++)
             into[tracked[i].Key] = into.GetValueOrDefault(tracked[i].Key) + (tracked[i].Process.CpuTime() - before[i]);
     }
+
+    public void Dispose() => _status.Dispose();
 }

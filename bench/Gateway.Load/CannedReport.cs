@@ -26,7 +26,7 @@ public static class CannedReport
         sb.AppendLine(Inv, $"## {x.When:yyyy-MM-dd HH:mm} UTC — {(o.Label is { Length: > 0 } l ? l : "gateway versus a plain nginx hop (canned upstream)")}");
         sb.AppendLine();
         sb.AppendLine(Inv, $"- Machine: {x.Machine}, {x.NginxVersion}");
-        sb.AppendLine(Inv, $"- Command: `{x.Command(null)}` (phases: {string.Join(", ", o.Only)})");
+        sb.AppendLine(Inv, $"- Command: `{x.Command(null)}` (phases: {string.Join(", ", LoadOptions.Phases.Where(o.Only.Contains))})");
         sb.AppendLine(Inv, $"- Targets: a **canned upstream** (nginx, {o.NginxWorkers} workers, `return 200` of a fixed Messages answer: JSON on one port, SSE on another); " +
                            $"the **nginx hop** (nginx, {o.NginxWorkers} workers, `proxy_pass` to it over HTTP/1.1 with a keep-alive pool, `proxy_buffering off` for SSE) " +
                            $"and the **gateway** (Production, `ANTHROPIC_BASE_URL` = the canned upstream; one process per answer) get the same OpenAI request bytes; " +
@@ -124,15 +124,15 @@ public static class CannedReport
         {
             sb.AppendLine(Inv, $"#### Run {run.Number}");
             sb.AppendLine();
-            sb.AppendLine("| scenario | ok | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | TTFB p50 ms | TTFB p99 ms | gateway CPU ms/req | nginx hop CPU ms/req | canned upstream CPU ms/req |");
-            sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            sb.AppendLine("| scenario | ok | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | TTFB p50 ms | TTFB p99 ms | gateway CPU ms/req | nginx hop CPU ms/req | canned upstream CPU ms/req | upstream connections opened |");
+            sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var s in run.Pairs.SelectMany(p => new[] { p.Hop, p.Gateway }))
             {
                 var lat = LatencySummary.From(s.Latency);
                 var ttfb = LatencySummary.From(s.FirstByte);
                 sb.Append(Inv, $"| {s.Scenario.Name}{(s.HitTimeCap ? " (time cap)" : "")} | {lat.Count} | {s.Errors} | {s.Throughput:0} | {lat.P50:0.00} | {lat.P90:0.00} | {lat.P99:0.00} | {lat.Max:0.00} | ")
                   .Append(s.Scenario.Stream ? string.Create(Inv, $"{ttfb.P50:0.00} | {ttfb.P99:0.00} |") : "– | – |")
-                  .AppendLine(string.Create(Inv, $" {s.CpuMsPerRequest(CannedMode.GatewayKey):0.000} | {s.CpuMsPerRequest(CannedMode.HopKey):0.000} | {s.CpuMsPerRequest(CannedMode.UpstreamKey):0.000} |"));
+                  .AppendLine(string.Create(Inv, $" {s.CpuMsPerRequest(CannedMode.GatewayKey):0.000} | {s.CpuMsPerRequest(CannedMode.HopKey):0.000} | {s.CpuMsPerRequest(CannedMode.UpstreamKey):0.000} | {s.UpstreamConnections} |"));
             }
             Errors(sb, run.Pairs.SelectMany(p => new[] { p.Hop, p.Gateway }).Select(s => (s.Scenario.Name, s.ErrorExamples)));
             sb.AppendLine();

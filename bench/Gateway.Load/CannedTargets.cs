@@ -40,6 +40,7 @@ public sealed class CannedTargets : IAsyncDisposable
                         add_header request-id req_bench_canned_json;
                         return 200 {{json.Expression}};
                     }
+                    location = /nginx_status { stub_status; }
                     location / { return 404; }
                 }
                 server {
@@ -95,6 +96,15 @@ public sealed class CannedTargets : IAsyncDisposable
             await upstream.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Connections the canned upstream has accepted so far (stub_status "accepts"; this read opens one too).</summary>
+    public async Task<long> UpstreamAcceptsAsync(HttpClient http, CancellationToken ct)
+    {
+        var text = await http.GetStringAsync(new Uri(UpstreamUrl(false), "/nginx_status"), ct);
+        // "Active connections: 1 \nserver accepts handled requests\n 12 12 40 \n..."
+        var numbers = text.Split('\n')[2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return long.Parse(numbers[0], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Sizes of the two canned answers, for the report.</summary>

@@ -42,9 +42,10 @@ public sealed record LoadOptions
     public string Mode { get; init; } = "simulator";
 
     /// <summary>Canned mode: the phases to run (all by default).</summary>
-    public IReadOnlySet<string> Only { get; init; } = Phases;
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(Phases, StringComparer.Ordinal);
 
-    public static readonly IReadOnlySet<string> Phases = new SortedSet<string>(StringComparer.Ordinal) { "throughput", "fixed-rate", "ttfb", "memory" };
+    /// <summary>The phases of canned mode, in the order they run.</summary>
+    public static readonly IReadOnlyList<string> Phases = ["throughput", "fixed-rate", "ttfb", "memory"];
 
     /// <summary>Fixed-rate phase: requests per second, measured seconds per side and mode, unmeasured seconds first, client connections.</summary>
     public int Rate { get; init; } = 1000;
@@ -133,9 +134,9 @@ public sealed record LoadOptions
         return o;
     }
 
-    private static SortedSet<string> OnlyPhases(string list)
+    private static HashSet<string> OnlyPhases(string list)
     {
-        var set = new SortedSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+        var set = new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
         if (set.Count == 0 || !set.IsSubsetOf(Phases)) throw new ArgumentException($"--only takes a comma-separated list of: {string.Join(',', Phases)}.");
         return set;
     }

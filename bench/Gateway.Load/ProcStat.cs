@@ -69,5 +69,5 @@ public static class ProcStat
         return list;
     }
 
-    private static long Number(string line) => long.Parse(line.Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    private static long Number(string line) => long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 }
