@@ -54,6 +54,7 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
             if (samples.Errors > 0)
                 throw new InvalidOperationException($"{scenario.Name} fails during warm-up: {string.Join(" | ", samples.ErrorExamples)}");
         }
+        await SettledCpuAsync(ct);
     }
 
     public async Task<ThroughputRun> ThroughputAsync(LoadDriver driver, int number, CancellationToken ct)
@@ -70,12 +71,12 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
         return new ThroughputRun(number, pairs.OrderBy(p => p.Hop.Scenario.Stream).ToList());
     }
 
-    /// <summary>Per mode: each side warmed at the rate, then hop, gateway, gateway, hop, each half of --rate-seconds.</summary>
+    /// <summary>Per mode: each side warmed at the rate, then ABBA ABBA (hop first), each block a quarter of --rate-seconds.</summary>
     public async Task<IReadOnlyList<Pair<OpenLoopSamples>>> FixedRateAsync(CancellationToken ct)
     {
         using var client = LoadDriver.NewClient(options.RateConnections, TimeSpan.FromSeconds(30));
         var maxInFlight = Math.Max(options.RateConnections * 4, options.Rate * 2);
-        var half = TimeSpan.FromSeconds(options.RateSeconds / 2.0);
+        var quarter = TimeSpan.FromSeconds(options.RateSeconds / 4.0);
         var results = new List<Pair<OpenLoopSamples>>();
         foreach (var stream in new[] { false, true })
         {
@@ -86,12 +87,13 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
                 var warm = new OpenLoopSamples(side.Scenario);
                 await OpenLoopDriver.RunAsync(client, warm, options.Rate, TimeSpan.FromSeconds(options.RateWarmupSeconds), maxInFlight, ct);
                 Console.WriteLine($"  fixed-rate warm-up {side.Scenario.Name,-22} {warm.Latency.Count} ok, {warm.Errors} errors, {warm.Skipped} skipped");
+                await SettledCpuAsync(ct);
             }
-            foreach (var side in new[] { pair.Hop, pair.Gateway, pair.Gateway, pair.Hop })
+            foreach (var side in new[] { pair.Hop, pair.Gateway, pair.Gateway, pair.Hop, pair.Hop, pair.Gateway, pair.Gateway, pair.Hop })
             {
-                var before = Tracked.Select(t => t.Process.CpuTime()).ToArray();
-                await OpenLoopDriver.RunAsync(client, side, options.Rate, half, maxInFlight, ct);
-                AddCpu(side.Cpu, before);
+                var before = Cpu();
+                await OpenLoopDriver.RunAsync(client, side, options.Rate, quarter, maxInFlight, ct);
+                AddCpu(side.Cpu, before, await SettledCpuAsync(ct));
             }
             Console.WriteLine($"  fixed-rate {(stream ? "stream" : "non-stream"),-10} nginx hop {pair.Hop.Latency.Count} ok, gateway {pair.Gateway.Latency.Count} ok");
             results.Add(pair);
@@ -106,6 +108,7 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
         var pair = new Pair<ScenarioSamples>(new(Scenario.NginxHop(targets.HopUrl(true), true)), new(Scenario.Gateway(GatewayUrl(true), true)));
         foreach (var side in new[] { pair.Hop, pair.Gateway })
             await driver.RunAsync(new ScenarioSamples(side.Scenario), 50, TimeSpan.FromSeconds(30), ct);
+        await SettledCpuAsync(ct);
         await InterleaveAsync(driver, pair, options.TtfbRequests, 50, 1, options.MaxScenarioTime, ct);
         Console.WriteLine($"  ttfb: nginx hop {pair.Hop.Latency.Count} ok, gateway {pair.Gateway.Latency.Count} ok");
         return pair;
@@ -120,21 +123,42 @@ public sealed class CannedMode(LoadOptions options, CannedTargets targets, Serve
             var n = Math.Min(block, requests - k * block);
             foreach (var side in (k + number) % 2 == 1 ? new[] { pair.Hop, pair.Gateway } : [pair.Gateway, pair.Hop])
             {
+                // The status client keeps its one connection open, so the count moves only for the side's own connections.
                 var accepts = await targets.UpstreamAcceptsAsync(_status, ct);
-                var before = Tracked.Select(t => t.Process.CpuTime()).ToArray();
+                var before = Cpu();
                 await driver.RunAsync(side, n, cap, ct);
-                AddCpu(side.Cpu, before);
-                // Minus one: the status read itself.
-                side.UpstreamConnections += await targets.UpstreamAcceptsAsync(_status, ct) - accepts - 1;
+                AddCpu(side.Cpu, before, await SettledCpuAsync(ct));
+                side.UpstreamConnections += await targets.UpstreamAcceptsAsync(_status, ct) - accepts;
             }
         }
     }
 
-    private void AddCpu(Dictionary<string, TimeSpan> into, TimeSpan[] before)
+    private TimeSpan[] Cpu() => Tracked.Select(t => t.Process.CpuTime()).ToArray();
+
+    /// <summary>
+    /// CPU readings once the processes have gone quiet (at most 10 ms of CPU, one clock tick, in 100 ms; at most 3 s): the
+    /// gateway keeps working for a while after its last answer (its request log is written asynchronously), and that work
+    /// belongs to its block, not to the next one.
+    /// </summary>
+    private async Task<TimeSpan[]> SettledCpuAsync(CancellationToken ct)
+    {
+        var last = Cpu();
+        for (var i = 0; i < 30; i++)
+        {
+            await Task.Delay(100, ct);
+            var now = Cpu();
+            var moved = now.Zip(last, (a, b) => a - b).Aggregate(TimeSpan.Zero, (x, y) => x + y);
+            last = now;
+            if (moved <= TimeSpan.FromMilliseconds(10)) break;
+        }
+        return last;
+    }
+
+    private void AddCpu(Dictionary<string, TimeSpan> into, TimeSpan[] before, TimeSpan[] after)
     {
         var tracked = Tracked;
         for (var i = 0; i < tracked.Count; i++)
-            into[tracked[i].Key] = into.GetValueOrDefault(tracked[i].Key) + (tracked[i].Process.CpuTime() - before[i]);
+            into[tracked[i].Key] = into.GetValueOrDefault(tracked[i].Key) + (after[i] - before[i]);
     }
 
     public void Dispose() => _status.Dispose();

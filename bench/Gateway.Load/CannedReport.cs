@@ -30,12 +30,14 @@ public static class CannedReport
         sb.AppendLine(Inv, $"- Targets: a **canned upstream** (nginx, {o.NginxWorkers} workers, `return 200` of a fixed Messages answer: JSON on one port, SSE on another); " +
                            $"the **nginx hop** (nginx, {o.NginxWorkers} workers, `proxy_pass` to it over HTTP/1.1 with a keep-alive pool, `proxy_buffering off` for SSE) " +
                            $"and the **gateway** (Production, `ANTHROPIC_BASE_URL` = the canned upstream; one process per answer) get the same OpenAI request bytes; " +
-                           $"the hop passes them on unchanged, the gateway translates them (and its answers back).");
+                           $"the hop passes them on unchanged, the gateway translates them (and its answers back). nginx has `access_log off`; the gateway writes its " +
+                           $"Production request log (one JSON line per request, to a file under bench/.out/logs). CPU per request counts each block until the " +
+                           $"processes are quiet again (the gateway's log is written after the answer).");
         if (x.Notes.Length > 0) sb.AppendLine(Inv, $"- {x.Notes}");
         if (o.Only.Contains("throughput"))
             sb.AppendLine(Inv, $"- Throughput: {o.Concurrency} connections / workers, {o.Requests} measured requests per scenario and run after {o.Warmup} warm-up, hop and gateway alternating in ABBA blocks of {o.Block}, {o.Runs} runs.");
         if (o.Only.Contains("fixed-rate"))
-            sb.AppendLine(Inv, $"- Fixed rate: open loop at {o.Rate} req/s (latency from the scheduled send time), {o.RateSeconds} s per side and mode in two ABBA blocks after {o.RateWarmupSeconds} s unmeasured, up to {o.RateConnections} connections.");
+            sb.AppendLine(Inv, $"- Fixed rate: open loop at {o.Rate} req/s (latency from the scheduled send time), {o.RateSeconds} s per side and mode in four blocks each (ABBA ABBA) after {o.RateWarmupSeconds} s unmeasured, up to {o.RateConnections} connections.");
         if (o.Only.Contains("ttfb"))
             sb.AppendLine(Inv, $"- TTFB: streams, 1 connection, {o.TtfbRequests} requests per side after 50 warm-up, alternating in blocks of 50.");
         if (o.Only.Contains("memory"))

@@ -84,7 +84,7 @@ public sealed record LoadOptions
         canned mode only:
           --only LIST         phases, comma-separated: throughput,fixed-rate,ttfb,memory (all)
           --rate N            fixed-rate phase: requests per second (1000)
-          --rate-seconds N    measured seconds per side and mode, in two ABBA blocks (10)
+          --rate-seconds N    measured seconds per side and mode, in four blocks each, ABBA ABBA (10)
           --rate-warmup-seconds N  unmeasured seconds at the rate first, per side and mode (2)
           --rate-connections N     client connections for the fixed-rate phase (256)
           --ttfb-requests N   TTFB phase: stream requests per side on one connection (300)
@@ -119,7 +119,7 @@ public sealed record LoadOptions
                 "--mode" => o with { Mode = Next() switch { "simulator" => "simulator", "canned" => "canned", _ => throw new ArgumentException("--mode is simulator or canned.") } },
                 "--only" => o with { Only = OnlyPhases(Next()) },
                 "--rate" => o with { Rate = Count(1) },
-                "--rate-seconds" => o with { RateSeconds = Count(2) },
+                "--rate-seconds" => o with { RateSeconds = Count(4) },
                 "--rate-warmup-seconds" => o with { RateWarmupSeconds = Count(0) },
                 "--rate-connections" => o with { RateConnections = Count(1) },
                 "--ttfb-requests" => o with { TtfbRequests = Count(1) },
