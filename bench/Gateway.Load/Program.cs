@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Gateway.Load;
 
-// Added latency of the gateway versus the simulator called directly (bench/README.md).
+// Added latency of the gateway versus the simulator called directly (bench/README.md); --mode canned: versus a plain nginx
+// hop in front of a canned nginx upstream (CannedProgram, CannedMode).
 // 1. parse options, find the repository;
 // 2. publish the gateway and the simulator (Release) into bench/.out, unless given or told not to;
 // 3. start both as separate processes on loopback, the gateway pointed at the simulator;
@@ -32,9 +33,10 @@ var machine = MachineFacts.Collect(workspace.Root);
 // 2.
 var gatewayDir = options.GatewayDir ?? Path.Combine(workspace.Out, "gateway");
 var simulatorDir = options.SimulatorDir ?? Path.Combine(workspace.Out, "simulator");
+var canned = options.Mode == "canned";
 if (!options.NoPublish)
 {
-    if (options.SimulatorDir is null)
+    if (options.SimulatorDir is null && (!canned || options.Only.Contains("memory")))
     {
         Console.WriteLine($"publishing Gateway.Simulator -> {simulatorDir}");
         await DotnetHost.PublishAsync(Path.Combine(workspace.Root, "src/Gateway.Simulator/Gateway.Simulator.csproj"), simulatorDir, ct);
@@ -45,6 +47,23 @@ if (!options.NoPublish)
         await DotnetHost.PublishAsync(Path.Combine(workspace.Root, "src/Gateway.Host/Gateway.Host.csproj"), gatewayDir, ct);
     }
 }
+
+var command = (Environment.GetEnvironmentVariable("GW_ARTIFACTS") is { Length: > 0 } art ? $"GW_ARTIFACTS={art} " : "") +
+              "dotnet run -c Release --project bench/Gateway.Load --";
+// The command of this run; with a phase: the same, running that phase alone (what a row of the canned report reproduces).
+string CommandFor(string? only)
+{
+    var kept = new List<string>();
+    for (var i = 0; i < args.Length; i++)
+    {
+        if (only is not null && args[i] == "--only") { i++; continue; }
+        kept.Add(args[i]);
+    }
+    if (only is not null) kept.AddRange(["--only", only]);
+    return command + (kept.Count > 0 ? " " + string.Join(' ', kept.Select(Quote)) : "");
+}
+
+if (canned) return await CannedProgram.RunAsync(options, workspace, machine, started, gatewayDir, simulatorDir, CommandFor, ct);
 
 // 3.
 var logs = Path.Combine(workspace.Out, "logs");
@@ -80,9 +99,7 @@ var memory = new List<ResultsReport.Memory>();
 foreach (var server in new[] { gateway, simulator })
     if (server.Memory() is { } m) memory.Add(new ResultsReport.Memory(server.Name, m.RssKb, m.PeakKb));
 
-var command = (Environment.GetEnvironmentVariable("GW_ARTIFACTS") is { Length: > 0 } art ? $"GW_ARTIFACTS={art} " : "") +
-              "dotnet run -c Release --project bench/Gateway.Load --" + (args.Length > 0 ? " " + string.Join(' ', args.Select(Quote)) : "");
-var report = ResultsReport.Build(options, machine, command, started, runs, memory, notes);
+var report = ResultsReport.Build(options, machine, CommandFor(null), started, runs, memory, notes);
 Console.WriteLine();
 Console.WriteLine(report);
 if (!options.NoWrite)

@@ -36,4 +36,16 @@ public static class RequestBodies
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>The OpenAI body with <paramref name="directive"/> appended to the last user message (a string content).</summary>
+    public static byte[] ChatCompletionsWithDirective(string directive, bool stream)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(ChatCompletions(stream))!.AsObject();
+        var last = root["messages"]!.AsArray()[^1]!.AsObject();
+        last["content"] = last["content"]!.GetValue<string>() + " " + directive;
+        var buffer = new ArrayBufferWriter<byte>(8192);
+        using (var w = new Utf8JsonWriter(buffer)) root.WriteTo(w);
+        return buffer.WrittenSpan.ToArray();
+    }
 }
+

@@ -37,4 +37,23 @@ public sealed record Scenario(string Name, string Side, bool Stream, Uri Url, by
         RequestBodies.ChatCompletions(stream),
         [("Authorization", "Bearer " + GatewayKey)],
         Encoding.UTF8.GetBytes(stream ? "data: [DONE]" : "\"finish_reason\""));
+
+    /// <summary>
+    /// Through a plain nginx proxy hop to the canned upstream: the same OpenAI bytes and headers the gateway gets; nginx passes
+    /// them on untouched and the canned Anthropic answer comes back, so a complete answer is Anthropic's.
+    /// </summary>
+    public static Scenario NginxHop(Uri hop, bool stream) => new(
+        stream ? "nginx hop stream" : "nginx hop non-stream", "nginx hop", stream,
+        new Uri(hop, "/v1/chat/completions"),
+        RequestBodies.ChatCompletions(stream),
+        [("Authorization", "Bearer " + GatewayKey)],
+        Encoding.UTF8.GetBytes(stream ? "event: message_stop" : "\"stop_reason\""));
+
+    /// <summary>A gateway stream whose simulator answer waits <paramref name="slowMs"/> between events (<c>[[sim:slow MS]]</c>).</summary>
+    public static Scenario SlowGatewayStream(Uri gateway, int slowMs) => new(
+        "gateway slow stream", "gateway", true,
+        new Uri(gateway, "/v1/chat/completions"),
+        RequestBodies.ChatCompletionsWithDirective($"[[sim:slow {slowMs}]]", stream: true),
+        [("Authorization", "Bearer " + GatewayKey)],
+        Encoding.UTF8.GetBytes("data: [DONE]"));
 }

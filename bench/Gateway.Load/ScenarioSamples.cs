@@ -16,6 +16,9 @@ public sealed class ScenarioSamples(Scenario scenario)
     public TimeSpan Elapsed { get; set; }
     public bool HitTimeCap { get; set; }
 
+    /// <summary>Canned mode: connections the canned upstream accepted while this scenario's blocks ran (new upstream connections).</summary>
+    public long UpstreamConnections { get; set; }
+
     /// <summary>CPU time each server process used while this scenario's blocks ran, by server name.</summary>
     public Dictionary<string, TimeSpan> Cpu { get; } = [];
 

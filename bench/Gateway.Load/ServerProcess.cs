@@ -8,7 +8,7 @@ namespace Gateway.Load;
 /// One published server (gateway or simulator) as its own process on a loopback port. Output goes to a log file
 /// through the shell, so the tool spends no CPU draining pipes while it measures.
 /// </summary>
-public sealed class ServerProcess : IAsyncDisposable
+public sealed class ServerProcess : IMeasuredProcess, IAsyncDisposable
 {
     private readonly Process _process;
 
@@ -62,37 +62,13 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Resident and peak resident memory from /proc/PID/status (kB), or null off Linux or after exit.</summary>
-    public (long RssKb, long PeakKb)? Memory()
-    {
-        try
-        {
-            long rss = 0, hwm = 0;
-            foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
-                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) hwm = Kb(line);
-            }
-            return (rss, hwm);
-        }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
+    public (long RssKb, long PeakKb)? Memory() => ProcStat.Status(Pid) is { } s ? (s.RssKb, s.PeakKb) : null;
 
-        static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>VmRSS, VmHWM and thread count, or null after exit.</summary>
+    public (long RssKb, long PeakKb, int Threads)? Status() => ProcStat.Status(Pid);
 
     /// <summary>User + system CPU time the process has used so far (/proc/PID/stat, clock ticks of 10 ms), or zero off Linux.</summary>
-    public TimeSpan CpuTime()
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{Pid}/stat");
-            // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-            return TimeSpan.FromMilliseconds(ticks * 10);
-        }
-        catch (IOException) { return TimeSpan.Zero; }
-    }
+    public TimeSpan CpuTime() => ProcStat.CpuTime(Pid);
 
     public async ValueTask DisposeAsync()
     {
@@ -112,7 +88,7 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
