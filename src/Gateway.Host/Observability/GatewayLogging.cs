@@ -25,15 +25,23 @@ public static class GatewayLogging
               .MinimumLevel.Override("System", LogEventLevel.Warning)
               .Enrich.FromLogContext()
               .Enrich.WithProperty("Application", "claude-gateway");
+            // The console is written by a background worker (bounded buffer; events are dropped, not waited for, when it is
+            // full): a request thread never blocks on a slow stdout, and formatting leaves the request path.
             if (development)
-                lc.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+                lc.WriteTo.Async(a => a.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"), bufferSize: 10_000);
             else
-                lc.WriteTo.Console(new CompactJsonFormatter());
+                lc.WriteTo.Async(a => a.Console(new CompactJsonFormatter()), bufferSize: 10_000);
             extra?.Invoke(lc);
         }, preserveStaticLogger: true);
         // preserveStaticLogger: this host's logger stays its own. Otherwise Serilog makes it the process-wide Log.Logger,
         // the request summary's DiagnosticContext binds properties through that static logger, and disposing any host
         // (tests run several in one process) resets it to a silent logger: summaries then lose model, tokens and error type.
+    }
+
+    /// <summary>Only properties that have a value: a null costs a property, its rendering and its bytes in every line.</summary>
+    private static void SetIf<T>(IDiagnosticContext diag, string name, T? value)
+    {
+        if (value is not null) diag.Set(name, value);
     }
 
     public static void UseRequestSummary(WebApplication app) =>
@@ -52,23 +60,23 @@ public static class GatewayLogging
                 diag.Set("KeyId", ctx?.KeyId ?? "anonymous");
                 diag.Set("Profile", ctx?.Profile ?? "default");
                 diag.Set("Model", ctx?.Model ?? "-");
-                diag.Set("RequestedModel", ctx?.RequestedModel);
+                SetIf(diag, "RequestedModel", ctx?.RequestedModel);
                 diag.Set("ModelSource", ctx?.ModelSource ?? "-");
                 diag.Set("Stream", ctx?.Stream ?? false);
                 diag.Set("InputTokens", ctx?.Usage?.PromptTokens ?? 0);
                 diag.Set("OutputTokens", ctx?.Usage?.OutputTokens ?? 0);
                 diag.Set("CacheReadTokens", ctx?.Usage?.CacheReadInputTokens ?? 0);
                 diag.Set("CacheWriteTokens", ctx?.Usage?.CacheCreationInputTokens ?? 0);
-                diag.Set("FinishReason", ctx?.FinishReason);
-                diag.Set("UpstreamStatus", ctx?.UpstreamStatus);
-                diag.Set("UpstreamRequestId", ctx?.UpstreamRequestId);
-                diag.Set("UpstreamFirstByteMs", ctx?.UpstreamFirstByteMs);
+                SetIf(diag, "FinishReason", ctx?.FinishReason);
+                SetIf(diag, "UpstreamStatus", ctx?.UpstreamStatus);
+                SetIf(diag, "UpstreamRequestId", ctx?.UpstreamRequestId);
+                SetIf(diag, "UpstreamFirstByteMs", ctx?.UpstreamFirstByteMs);
                 diag.Set("ErrorStage", ctx?.ErrorStage);
-                diag.Set("ErrorType", ctx?.ErrorType);
+                diag.Set("ErrorType", ctx?.ErrorType); // always present: log queries filter on it
                 if (ctx?.Adjustments.Count > 0) diag.Set("Adjustments", ctx.Adjustments);
-                diag.Set("PolicyVersion", ctx?.PolicyVersion);
-                diag.Set("Cache", ctx?.CacheStatus);
-                diag.Set("CachePlan", ctx?.CachePlan);
+                SetIf(diag, "PolicyVersion", ctx?.PolicyVersion);
+                SetIf(diag, "Cache", ctx?.CacheStatus);
+                SetIf(diag, "CachePlan", ctx?.CachePlan);
                 if (ctx?.PolicyChanges.Count > 0) diag.Set("PolicyChanges", ctx.PolicyChanges);
                 if (ctx?.TokensBeforePolicy is { } before) diag.Set("TokensBeforePolicy", before);
                 if (ctx?.TokensAfterPolicy is { } after) diag.Set("TokensAfterPolicy", after);

@@ -3,11 +3,8 @@ using Gateway.Economy.Prompt;
 using Gateway.Policy.Sessions;
 using Gateway.State.Thinking;
 using Gateway.Core.Translation;
-using Gateway.Economy.Prompt;
-using Gateway.Policy.Sessions;
-using Microsoft.Extensions.Logging;
-
 using Gateway.State;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host.State;
 

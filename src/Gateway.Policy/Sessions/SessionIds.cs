@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Core.Protocol.Anthropic;
@@ -34,27 +36,37 @@ public static class SessionIds
     /// </summary>
     public static string? Derive(MessagesRequest request, string? salt = null)
     {
-        var system = request.System is { Count: > 0 } s ? TextOf(s) : null;
+        var system = request.System is { Count: > 0 } s ? s : null;
         var firstUser = request.Messages.FirstOrDefault(m => m.Role == "user" && m.Content.Any(b => b.Type == "text"));
-        var user = firstUser is null ? null : TextOf(firstUser.Content);
-        if (system is null && user is null) return null;
-        var material = $"salt\u0000{salt}\u0000system\u0000{system}\u0000user\u0000{user}";
-        return "d:" + Hash(material);
+        if (system is null && firstUser is null) return null;
+        // Hashed as it is read, without joining the texts into one string first (a system prompt is often tens of KB).
+        var hash = new XxHash128();
+        Append(hash, "salt\u0000");
+        Append(hash, salt ?? "");
+        Append(hash, "\u0000system\u0000");
+        if (system is not null) AppendTexts(hash, system);
+        Append(hash, "\u0000user\u0000");
+        if (firstUser is not null) AppendTexts(hash, firstUser.Content);
+        Span<byte> digest = stackalloc byte[16];
+        hash.GetCurrentHash(digest);
+        return "d:" + Convert.ToHexStringLower(digest[..8]);
+    }
+
+    private static void Append(XxHash128 hash, string text) => hash.Append(MemoryMarshal.AsBytes(text.AsSpan()));
+
+    /// <summary>The text blocks, newline-separated, as one text would be.</summary>
+    private static void AppendTexts(XxHash128 hash, IEnumerable<MessagesRequestContentBlock> blocks)
+    {
+        var first = true;
+        foreach (var b in blocks)
+        {
+            if (b.Type != "text" || b.Text is null) continue;
+            if (!first) Append(hash, "\n");
+            Append(hash, b.Text);
+            first = false;
+        }
     }
 
     private static string Hash(string material) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)))[..16];
-
-    /// <summary>The text of a content (string, or text parts joined by newlines); images and other parts are ignored.</summary>
-    internal static string TextOf(IEnumerable<MessagesRequestContentBlock> blocks)
-    {
-        var sb = new StringBuilder();
-        foreach (var b in blocks)
-        {
-            if (b.Type != "text" || b.Text is null) continue;
-            if (sb.Length > 0) sb.Append('\n');
-            sb.Append(b.Text);
-        }
-        return sb.ToString();
-    }
 }
