@@ -19,20 +19,34 @@ public sealed class ResponseCache(IResponseCacheStore store, ResponseCacheOption
     public IResponseCacheStore Store => store;
 
     /// <summary>Looks up with the mode of the profile's <paramref name="config"/> (<see cref="ResponseCacheModes.From"/>).</summary>
-    public ValueTask<CacheLookup> LookupAsync(MessagesRequest upstream, string profile, CacheSettings config, double? temperature, CancellationToken ct = default) =>
+    public ValueTask<CacheLookup> LookupAsync(SerializedMessagesRequest upstream, string profile, CacheSettings config, double? temperature, CancellationToken ct = default) =>
         LookupAsync(upstream, profile, ResponseCacheModes.From(config), temperature, ct);
+
+    /// <summary>For a request not serialized yet (tests, tools).</summary>
+    public async ValueTask<CacheLookup> LookupAsync(MessagesRequest upstream, string profile, CacheSettings config, double? temperature, CancellationToken ct = default)
+    {
+        using var serialized = SerializedMessagesRequest.Create(upstream);
+        return await LookupAsync(serialized, profile, ResponseCacheModes.From(config), temperature, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>For a request not serialized yet (tests, tools).</summary>
+    public async ValueTask<CacheLookup> LookupAsync(MessagesRequest upstream, string profile, ResponseCacheMode mode, double? temperature, CancellationToken ct = default)
+    {
+        using var serialized = SerializedMessagesRequest.Create(upstream);
+        return await LookupAsync(serialized, profile, mode, temperature, ct).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// HIT with the answer, MISS with the key to store under later, or BYPASS with the reason. <paramref name="temperature"/> is the
     /// client's; null falls back to the upstream request's, and null there means the API default (1): not deterministic.
     /// </summary>
-    public async ValueTask<CacheLookup> LookupAsync(MessagesRequest upstream, string profile, ResponseCacheMode mode, double? temperature, CancellationToken ct = default)
+    public async ValueTask<CacheLookup> LookupAsync(SerializedMessagesRequest upstream, string profile, ResponseCacheMode mode, double? temperature, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(upstream);
         ArgumentNullException.ThrowIfNull(profile);
         if (!Options.Enabled) return CacheLookup.Bypass(CacheLookup.Disabled);
         if (mode == ResponseCacheMode.Off) return CacheLookup.Bypass(CacheLookup.ProfileOff);
-        if (mode == ResponseCacheMode.Deterministic && (temperature ?? upstream.Temperature) is not 0.0)
+        if (mode == ResponseCacheMode.Deterministic && (temperature ?? upstream.Request.Temperature) is not 0.0)
             return CacheLookup.Bypass(CacheLookup.NotDeterministic);
 
         var key = ResponseCacheKey.Compute(upstream, profile);

@@ -16,67 +16,26 @@ public static class ResponseCacheKey
 {
     private static readonly byte[] Domain = "claude-gateway/response-cache/v1\n"u8.ToArray();
 
-    /// <summary>
-    /// The key. Serializes the request once, with <c>stream</c>, <c>metadata</c> and every <c>cache_control</c> taken off for the
-    /// call and put back after (so, like the planner, not safe while another thread reads the same request), which gives exactly
-    /// the bytes of <see cref="Normalize"/> over the full serialization without parsing and rewriting the JSON.
-    /// </summary>
-    public static string Compute(MessagesRequest upstream, string profile)
+    /// <summary>The key of a request serialized once (<see cref="SerializedMessagesRequest.Content"/>: the writer leaves out
+    /// <c>stream</c>, <c>metadata</c> and every <c>cache_control</c>), without serializing it again.</summary>
+    public static string Compute(SerializedMessagesRequest upstream, string profile)
     {
         ArgumentNullException.ThrowIfNull(upstream);
         ArgumentNullException.ThrowIfNull(profile);
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        var (stream, metadata) = (upstream.Stream, upstream.Metadata);
-        var marks = DetachMarks(upstream);
-        try
-        {
-            upstream.Stream = null;
-            upstream.Metadata = null;
-            using var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-            JsonSerializer.Serialize(w, upstream, AnthropicRequestJsonContext.Wire.MessagesRequest);
-        }
-        finally
-        {
-            upstream.Stream = stream;
-            upstream.Metadata = metadata;
-            RestoreMarks(marks);
-        }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Domain);
         sha.AppendData(Encoding.UTF8.GetBytes(profile));
         sha.AppendData("\n"u8);
-        sha.AppendData(buffer.WrittenSpan);
+        sha.AppendData(upstream.Content);
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    /// <summary>Takes every <c>cache_control</c> off (tools, system and message blocks, tool_result content at any depth); null when there was none.</summary>
-    private static List<(object Owner, MessagesRequestCacheControl Mark)>? DetachMarks(MessagesRequest request)
+    /// <summary>The key of a request not serialized yet (tests, tools): serializes it, then <see cref="Compute(SerializedMessagesRequest, string)"/>.</summary>
+    public static string Compute(MessagesRequest upstream, string profile)
     {
-        List<(object, MessagesRequestCacheControl)>? saved = null;
-        foreach (var tool in request.Tools ?? [])
-            if (tool.CacheControl is { } cc) { (saved ??= []).Add((tool, cc)); tool.CacheControl = null; }
-        void Walk(List<MessagesRequestContentBlock>? blocks)
-        {
-            if (blocks is null) return;
-            foreach (var b in blocks)
-            {
-                if (b.CacheControl is { } cc) { (saved ??= []).Add((b, cc)); b.CacheControl = null; }
-                Walk(b.Content);
-            }
-        }
-        Walk(request.System);
-        foreach (var m in request.Messages) Walk(m.Content);
-        return saved;
-    }
-
-    private static void RestoreMarks(List<(object Owner, MessagesRequestCacheControl Mark)>? saved)
-    {
-        if (saved is null) return;
-        foreach (var (owner, mark) in saved)
-        {
-            if (owner is MessagesRequestTool t) t.CacheControl = mark;
-            else ((MessagesRequestContentBlock)owner).CacheControl = mark;
-        }
+        ArgumentNullException.ThrowIfNull(upstream);
+        using var serialized = SerializedMessagesRequest.Create(upstream);
+        return Compute(serialized, profile);
     }
 
     /// <summary>The request JSON as it is hashed (for tests and <c>policy explain</c>-style diagnostics).</summary>

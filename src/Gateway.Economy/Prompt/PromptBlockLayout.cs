@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text.Json;
 using Gateway.Core.Protocol.Anthropic;
 using Gateway.Policy.Abstractions;
@@ -61,8 +61,9 @@ internal sealed class PromptBlockLayout
     /// <summary>Estimated input tokens of the whole request (<see cref="RequestTokens.Request"/>).</summary>
     public int TotalTokens { get; }
 
-    public static PromptBlockLayout Build(MessagesRequest request, ITokenEstimator tokens)
+    public static PromptBlockLayout Build(SerializedMessagesRequest serialized, ITokenEstimator tokens)
     {
+        var request = serialized.Request;
         var blocks = new List<PromptBlock>();
         var i = 0;
         foreach (var tool in request.Tools ?? [])
@@ -85,17 +86,9 @@ internal sealed class PromptBlockLayout
             }
         }
 
-        // Hash without cache_control: take the marks off for the pass, put them back after.
-        var saved = Detach(request);
-        try
-        {
-            var total = Hash(request, blocks, tokens);
-            return new PromptBlockLayout(blocks, total);
-        }
-        finally
-        {
-            Restore(saved);
-        }
+        // The serialized bytes carry no cache_control: the hashes do not depend on where marks are.
+        var total = Hash(serialized, blocks, tokens);
+        return new PromptBlockLayout(blocks, total);
     }
 
     /// <summary>The nearest block at or before <paramref name="index"/> that can carry <c>cache_control</c>, or -1.</summary>
@@ -109,25 +102,40 @@ internal sealed class PromptBlockLayout
     private static MessagesRequestCacheControl? MarkOf(MessagesRequestContentBlock block) =>
         block.CacheControl ?? block.Content?.LastOrDefault(b => b.CacheControl is not null)?.CacheControl;
 
-    private static int Hash(MessagesRequest request, List<PromptBlock> blocks, ITokenEstimator tokens)
+    /// <summary>
+    /// Prefix hashes: one running XxHash128 over the model, each part's name, tool_choice and thinking before the messages, each
+    /// message's role, and each block's bytes as serialized for upstream (taken from the one serialization, not written again).
+    /// Not a security boundary: a hash names a prefix the gateway has seen, so a fast non-cryptographic one is enough.
+    /// </summary>
+    private static int Hash(SerializedMessagesRequest serialized, List<PromptBlock> blocks, ITokenEstimator tokens)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        var request = serialized.Request;
+        var hash = new XxHash128();
+        var buffer = new ArrayBufferWriter<byte>(256);
         using var writer = new Utf8JsonWriter(buffer, Compact);
         var ctx = AnthropicRequestJsonContext.Wire;
-        Span<byte> digest = stackalloc byte[32];
+        Span<byte> digest = stackalloc byte[16];
 
-        void Append(Action<Utf8JsonWriter> write)
+        void Separator() => hash.Append("\u001e"u8);
+        void Bytes(ReadOnlySpan<byte> bytes)
+        {
+            hash.Append(bytes);
+            Separator();
+        }
+        void Small(string text)
         {
             buffer.ResetWrittenCount();
             writer.Reset(buffer);
-            write(writer);
+            writer.WriteStringValue(text);
             writer.Flush();
-            sha.AppendData(buffer.WrittenSpan);
-            sha.AppendData("\u001e"u8);
+            Bytes(buffer.WrittenSpan);
         }
 
-        Append(w => { w.WriteStartArray(); w.WriteStringValue("model"); w.WriteStringValue(request.Model); w.WriteEndArray(); });
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        writer.WriteStartArray(); writer.WriteStringValue("model"); writer.WriteStringValue(request.Model); writer.WriteEndArray();
+        writer.Flush();
+        Bytes(buffer.WrittenSpan);
         var part = (PromptPart)(-1);
         var cumulative = 0;
         var lastMessage = -1;
@@ -136,68 +144,43 @@ internal sealed class PromptBlockLayout
             if (block.Part != part)
             {
                 part = block.Part;
-                Append(w => w.WriteStringValue(part.ToString()));
+                Small(part.ToString());
                 if (part == PromptPart.Messages)
-                    Append(w =>
-                    {
-                        w.WriteStartObject();
-                        w.WritePropertyName("tool_choice");
-                        if (request.ToolChoice is null) w.WriteNullValue(); else JsonSerializer.Serialize(w, request.ToolChoice, ctx.MessagesRequestToolChoice);
-                        w.WritePropertyName("thinking");
-                        if (request.Thinking is null) w.WriteNullValue(); else JsonSerializer.Serialize(w, request.Thinking, ctx.MessagesRequestThinking);
-                        w.WriteEndObject();
-                    });
+                {
+                    buffer.ResetWrittenCount();
+                    writer.Reset(buffer);
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("tool_choice");
+                    if (request.ToolChoice is null) writer.WriteNullValue(); else JsonSerializer.Serialize(writer, request.ToolChoice, ctx.MessagesRequestToolChoice);
+                    writer.WritePropertyName("thinking");
+                    if (request.Thinking is null) writer.WriteNullValue(); else JsonSerializer.Serialize(writer, request.Thinking, ctx.MessagesRequestThinking);
+                    writer.WriteEndObject();
+                    writer.Flush();
+                    Bytes(buffer.WrittenSpan);
+                }
             }
             if (block.Message >= 0 && block.Message != lastMessage)
             {
                 lastMessage = block.Message;
-                var role = request.Messages[block.Message].Role;
-                Append(w => w.WriteStringValue("role:" + role));
+                Small("role:" + request.Messages[block.Message].Role);
                 cumulative += RequestTokens.PerMessage;
             }
             if (block.Tool is { } tool)
             {
-                Append(w => JsonSerializer.Serialize(w, tool, ctx.MessagesRequestTool));
+                Bytes(serialized.BytesOf(tool));
                 cumulative += RequestTokens.Tool(tool, tokens);
             }
             else
             {
-                Append(w => JsonSerializer.Serialize(w, block.Content!, ctx.MessagesRequestContentBlock));
+                Bytes(serialized.BytesOf(block.Content!));
                 cumulative += RequestTokens.Block(block.Content!, tokens);
             }
-            sha.GetCurrentHash(digest);
+            hash.GetCurrentHash(digest);
             block.Hash = Convert.ToHexStringLower(digest);
             block.PrefixTokens = cumulative;
         }
         // Messages without blocks still count their framing (the total must equal RequestTokens.Request).
         var emptyMessages = request.Messages.Count(m => m.Content.Count == 0);
         return cumulative + emptyMessages * RequestTokens.PerMessage;
-    }
-
-    private static List<(object Owner, MessagesRequestCacheControl Mark)> Detach(MessagesRequest request)
-    {
-        var saved = new List<(object, MessagesRequestCacheControl)>();
-        foreach (var tool in request.Tools ?? [])
-            if (tool.CacheControl is { } cc) { saved.Add((tool, cc)); tool.CacheControl = null; }
-        void Walk(IEnumerable<MessagesRequestContentBlock>? blocks)
-        {
-            foreach (var b in blocks ?? [])
-            {
-                if (b.CacheControl is { } cc) { saved.Add((b, cc)); b.CacheControl = null; }
-                if (b.Content is not null) Walk(b.Content);
-            }
-        }
-        Walk(request.System);
-        foreach (var m in request.Messages) Walk(m.Content);
-        return saved;
-    }
-
-    private static void Restore(List<(object Owner, MessagesRequestCacheControl Mark)> saved)
-    {
-        foreach (var (owner, mark) in saved)
-        {
-            if (owner is MessagesRequestTool t) t.CacheControl = mark;
-            else ((MessagesRequestContentBlock)owner).CacheControl = mark;
-        }
     }
 }

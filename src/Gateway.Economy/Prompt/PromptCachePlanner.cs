@@ -66,6 +66,15 @@ public sealed class PromptCachePlanner
     public async ValueTask<CachePlan> ApplyAsync(MessagesRequest request, ModelEntry? model, CacheSettings config, string scope)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var serialized = SerializedMessagesRequest.Create(request);
+        return await ApplyAsync(serialized, model, config, scope);
+    }
+
+    /// <summary>As above, on a request serialized once: block hashes come from its bytes; marks go on its <see cref="SerializedMessagesRequest.Request"/>.</summary>
+    public async ValueTask<CachePlan> ApplyAsync(SerializedMessagesRequest serialized, ModelEntry? model, CacheSettings config, string scope)
+    {
+        ArgumentNullException.ThrowIfNull(serialized);
+        var request = serialized.Request;
         ArgumentNullException.ThrowIfNull(config);
         var minimum = model?.MinCacheableTokens is > 0 and var m ? m : DefaultMinCacheableTokens;
         if (!config.PrefixCache) return CachePlan.Disabled(RequestTokens.Request(request, _tokens), minimum);
@@ -73,7 +82,7 @@ public sealed class PromptCachePlanner
         // the layout (a hash per block) is not needed. Client marks still go through the full path (the limit of 4 applies).
         if (!HasClientMarks(request) && RequestTokens.Request(request, _tokens) is var total && total < minimum)
             return new CachePlan(true, [], total, minimum, 0, 0, false, []);
-        var layout = PromptBlockLayout.Build(request, _tokens);
+        var layout = PromptBlockLayout.Build(serialized, _tokens);
 
         var blocks = layout.Blocks;
         var notes = new List<string>();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Gateway.Economy.Cache;
+using Gateway.Core.Buffers;
 using Gateway.Core.Errors;
 using Gateway.Core.Protocol.Anthropic;
 using Gateway.Core.Protocol.OpenAi;
@@ -99,17 +100,20 @@ public sealed class ChatCompletionsHandler(
             if (saving.Pruned?.HeaderValue is { } pruned) http.Response.Headers["X-Context-Pruned"] = pruned;
             ctx.CacheStatus = saving.Cache.HeaderValue;
             ctx.CachePlan = saving.Plan?.ToString();
+            using var serialized = saving.Serialized;
             if (saving.Cache.Answer is { } cached)
             {
                 await ReplayCachedAsync(http, ctx, cached, translation.Shaping, ct);
                 ctx.ErrorStage = null;
                 return;
             }
-            var upstreamBody = JsonSerializer.SerializeToUtf8Bytes(translation.Request, AnthropicRequestJsonContext.Wire.MessagesRequest);
+            // The one serialization, with the breakpoints the planner placed (pooled: returned when the request ends).
+            using var upstreamBody = new PooledBufferWriter(serialized.Content.Length + 512);
+            serialized.WriteBody(upstreamBody);
 
             // 6. Send upstream.
             ctx.ErrorStage = "upstream";
-            using var response = await upstream.SendAsync(upstreamBody, ct);
+            using var response = await upstream.SendAsync(upstreamBody.WrittenMemory, ct);
             ctx.MarkUpstreamFirstByte();
             ctx.UpstreamStatus = response.Status;
             ctx.UpstreamRequestId = response.RequestId;
