@@ -21,7 +21,9 @@ namespace Gateway.Core.Streaming;
 /// 4. Flush the client after every event that wrote something; a flush that fails means the client left: stop.
 /// 5. End: message_stop -> save thinking for the tool calls, finish chunk, usage chunk (include_usage), [DONE];
 ///    error event, malformed event or a stream cut before message_stop -> an OpenAI error payload, then [DONE].
-/// Along the way the content sent and the tool names called are folded (bounded) into the outcome for response-stage rules.
+/// Along the way the answer is folded into the outcome (<see cref="StreamAnswerFold"/>): the content sent (bounded, and only when
+/// <c>keepText</c>), the tool names called, whether a function call or reasoning was sent. That one fold serves response-stage
+/// rules and the response cache alike.
 /// </remarks>
 public sealed class MessagesToChatStreamTranslator
 {
@@ -46,18 +48,22 @@ public sealed class MessagesToChatStreamTranslator
     private List<string>? _toolIdsAfterThinking;
     private long _thinkingChars;
     private char[]? _chars;
-    private readonly StreamAnswerFold _answer = new();
+    private readonly StreamAnswerFold _answer;
+    private long _created;
 
     // Outcome.
     private string? _finishReason;
     private GatewayException? _error;
     private bool _clientDisconnected;
 
-    public MessagesToChatStreamTranslator(ResponseShaping shaping, IThinkingStore thinking, TimeProvider? time = null)
+    /// <param name="keepText">Keep the <c>content</c> text in <see cref="StreamOutcome.AnswerText"/> (response-stage rules or a
+    /// response-cache MISS need it); when false the text is neither copied nor decoded.</param>
+    public MessagesToChatStreamTranslator(ResponseShaping shaping, IThinkingStore thinking, TimeProvider? time = null, bool keepText = true)
     {
         _shaping = shaping;
         _thinking = thinking;
         _time = time ?? TimeProvider.System;
+        _answer = new StreamAnswerFold(keepText);
     }
 
     public async Task<StreamOutcome> TranslateAsync(Stream upstreamBody, PipeWriter client, CancellationToken ct)
@@ -65,7 +71,7 @@ public sealed class MessagesToChatStreamTranslator
         var reader = PipeReader.Create(upstreamBody, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 1024, leaveOpen: true));
         using var sse = new SseEventParser();
         using var ev = new StreamEvent();
-        using var writer = new ChunkWriter(client, _shaping.IncludeUsage);
+        using var writer = new OpenAiChunkWriter(client, _shaping.IncludeUsage);
         try
         {
             var finished = false;
@@ -139,7 +145,15 @@ public sealed class MessagesToChatStreamTranslator
         var outcome = new StreamOutcome(
             new UsageSummary(_inputTokens, _outputTokens, _cacheCreationTokens, _cacheReadTokens),
             _finishReason, _error, _clientDisconnected, _messageId, writer.ChunksWritten,
-            _answer.Text(), _answer.TextTruncated, _answer.ToolCalls);
+            _answer.Text(), _answer.TextTruncated, _answer.ToolCalls)
+        {
+            AnswerTextKept = _answer.TextKept,
+            Model = _shaping.ResponseModel,
+            UpstreamModel = _upstreamModel,
+            Created = _created,
+            FunctionCalled = _answer.FunctionCalled,
+            ReasoningSent = _answer.ReasoningSent,
+        };
         _answer.Dispose();
         return outcome;
     }
@@ -152,7 +166,7 @@ public sealed class MessagesToChatStreamTranslator
         return found;
     }
 
-    private async ValueTask<bool> FlushAsync(ChunkWriter writer, PipeWriter client, CancellationToken ct)
+    private async ValueTask<bool> FlushAsync(OpenAiChunkWriter writer, PipeWriter client, CancellationToken ct)
     {
         if (!writer.TakePending()) return !_clientDisconnected;
         try
@@ -169,7 +183,7 @@ public sealed class MessagesToChatStreamTranslator
     }
 
     /// <returns>True when the stream is finished (message_stop, or an error was reported).</returns>
-    private bool Handle(SseEventParser sse, StreamEvent ev, ChunkWriter writer)
+    private bool Handle(SseEventParser sse, StreamEvent ev, OpenAiChunkWriter writer)
     {
         var data = sse.Data;
         if (sse.EventName.SequenceEqual("error"u8))
@@ -236,16 +250,17 @@ public sealed class MessagesToChatStreamTranslator
         if (ev.CacheReadInputTokens is { } cr) _cacheReadTokens = cr;
     }
 
-    private void EnsureStarted(ChunkWriter writer)
+    private void EnsureStarted(OpenAiChunkWriter writer)
     {
         if (_started) return;
         _started = true;
         var id = "chatcmpl-" + (_messageId ?? Guid.NewGuid().ToString("N"));
-        writer.Begin(id, _shaping.ResponseModel, _time.GetUtcNow().ToUnixTimeSeconds());
+        _created = _time.GetUtcNow().ToUnixTimeSeconds();
+        writer.Begin(id, _shaping.ResponseModel, _created);
         writer.WriteRole();
     }
 
-    private void OnBlockStart(StreamEvent ev, ChunkWriter writer)
+    private void OnBlockStart(StreamEvent ev, OpenAiChunkWriter writer)
     {
         var block = new BlockState();
         switch (ev.BlockType)
@@ -261,7 +276,7 @@ public sealed class MessagesToChatStreamTranslator
                 if (!string.IsNullOrEmpty(ev.BlockText))
                 {
                     _thinkingChars += ev.BlockText.Length;
-                    writer.WriteReasoning(Encoding.UTF8.GetBytes(ev.BlockText));
+                    WriteReasoning(writer, Encoding.UTF8.GetBytes(ev.BlockText));
                 }
                 break;
             case StreamBlockType.RedactedThinking:
@@ -278,7 +293,7 @@ public sealed class MessagesToChatStreamTranslator
         SetBlock(ev.Index, block);
     }
 
-    private void OnToolStart(StreamEvent ev, BlockState block, ChunkWriter writer)
+    private void OnToolStart(StreamEvent ev, BlockState block, OpenAiChunkWriter writer)
     {
         var toolId = ev.BlockId ?? "";
         var upstreamName = ev.BlockName ?? "";
@@ -298,7 +313,7 @@ public sealed class MessagesToChatStreamTranslator
             _functionCallEmitted = true;
             block.Kind = BlockKind.FunctionCall;
             var name = _shaping.ClientToolName(upstreamName);
-            _answer.AddToolCall(name);
+            _answer.AddFunctionCall(name);
             writer.WriteFunctionCallStart(name);
         }
         else
@@ -312,7 +327,7 @@ public sealed class MessagesToChatStreamTranslator
         }
     }
 
-    private void OnBlockDelta(StreamEvent ev, ChunkWriter writer)
+    private void OnBlockDelta(StreamEvent ev, OpenAiChunkWriter writer)
     {
         var block = GetBlock(ev.Index);
         var value = ev.DeltaValue;
@@ -325,7 +340,7 @@ public sealed class MessagesToChatStreamTranslator
                 else if (!_jsonToolSeen) WriteContent(writer, value);
                 break;
             case StreamDeltaType.ThinkingDelta when block is { Kind: BlockKind.Thinking } && value.Length > 0:
-                writer.WriteReasoning(value);
+                WriteReasoning(writer, value);
                 AppendThinking(block, value);
                 break;
             case StreamDeltaType.SignatureDelta when block is { Kind: BlockKind.Thinking }:
@@ -344,7 +359,7 @@ public sealed class MessagesToChatStreamTranslator
         }
     }
 
-    private void OnBlockStop(int index, ChunkWriter writer)
+    private void OnBlockStop(int index, OpenAiChunkWriter writer)
     {
         var block = GetBlock(index);
         if (block is null || block.Stopped) return;
@@ -368,7 +383,7 @@ public sealed class MessagesToChatStreamTranslator
         }
     }
 
-    private void Complete(ChunkWriter writer)
+    private void Complete(OpenAiChunkWriter writer)
     {
         // Blocks a truncated upstream never stopped still owe their arguments.
         for (var i = 0; i < _blocks.Count; i++)
@@ -394,13 +409,20 @@ public sealed class MessagesToChatStreamTranslator
     }
 
     /// <summary>Every <c>content</c> delta goes through here, so the folded answer is exactly what the client was sent.</summary>
-    private void WriteContent(ChunkWriter writer, ReadOnlySpan<byte> utf8)
+    private void WriteContent(OpenAiChunkWriter writer, ReadOnlySpan<byte> utf8)
     {
         writer.WriteContent(utf8);
         _answer.AppendText(utf8);
     }
 
-    private void Fail(ChunkWriter writer, GatewayException error)
+    /// <summary>Every <c>reasoning_content</c> delta goes through here, so the outcome knows reasoning was sent.</summary>
+    private void WriteReasoning(OpenAiChunkWriter writer, ReadOnlySpan<byte> utf8)
+    {
+        writer.WriteReasoning(utf8);
+        _answer.MarkReasoning();
+    }
+
+    private void Fail(OpenAiChunkWriter writer, GatewayException error)
     {
         _error = error;
         writer.WriteError(error);

@@ -4,34 +4,56 @@ using System.Text;
 namespace Gateway.Core.Streaming;
 
 /// <summary>
-/// Keeps what a stream sent the client as its answer (the <c>content</c> text and the names of the tools called), so
-/// response-stage policy rules see the same answer for a stream as for a JSON response. Per stream; not thread-safe.
+/// The one fold of what a stream sent the client as its answer: the <c>content</c> text, the names of the tools (or the legacy
+/// function) called, and whether reasoning was sent. Response-stage policy rules see it as they see a JSON answer, and the host
+/// builds the response-cache entry of a streamed MISS from it (<c>CachedAnswer.TryFrom(StreamOutcome)</c>): nothing re-reads the
+/// chunks written. Per stream; not thread-safe.
 /// </summary>
 /// <remarks>
-/// The text is kept as the UTF-8 bytes the client was sent, in one pooled buffer, and decoded once at the end: appending
-/// is a copy, nothing is allocated per event. It is capped at <see cref="MaxTextBytes"/>: an answer is normally far
-/// smaller, but a long generation must not make the gateway hold an unbounded buffer per open stream just for rules.
+/// The text is kept only when someone needs it (<c>keepText</c>: response rules or a cache MISS); otherwise appending is a flag test.
+/// It is kept as the UTF-8 bytes the client was sent, in one pooled buffer, and decoded once at the end: appending is a copy, nothing
+/// is allocated per event. It is capped at <see cref="MaxTextBytes"/>: an answer is normally far smaller, but a long generation must
+/// not make the gateway hold an unbounded buffer per open stream. Past the cap the text is cut and <see cref="TextTruncated"/> set,
+/// so a cut text is never taken for the whole answer (the response cache refuses it).
 /// </remarks>
-internal sealed class StreamAnswerFold : IDisposable
+internal sealed class StreamAnswerFold(bool keepText = true) : IDisposable
 {
-    /// <summary>1 MiB: well over any answer rules need to look at (max_tokens answers are a few hundred KB at most).</summary>
+    /// <summary>1 MiB: well over any answer rules need to look at (max_tokens answers are a few hundred KB at most); the response cache's entries are at most 1 MiB too.</summary>
     public const int MaxTextBytes = 1024 * 1024;
 
     private byte[]? _text;
     private int _length;
     private List<string>? _toolCalls;
 
+    /// <summary>The text is being kept (else <see cref="Text"/> is always empty).</summary>
+    public bool TextKept => keepText;
+
     /// <summary>Text was dropped because the answer went over <see cref="MaxTextBytes"/>.</summary>
     public bool TextTruncated { get; private set; }
 
+    /// <summary>Names of the tools called, and of the legacy function (see <see cref="FunctionCalled"/>), in order.</summary>
     public IReadOnlyList<string> ToolCalls => (IReadOnlyList<string>?)_toolCalls ?? [];
+
+    /// <summary>A legacy <c>function_call</c> was sent (its name is in <see cref="ToolCalls"/> too).</summary>
+    public bool FunctionCalled { get; private set; }
+
+    /// <summary>At least one <c>reasoning_content</c> delta was sent.</summary>
+    public bool ReasoningSent { get; private set; }
 
     public void AddToolCall(string name) => (_toolCalls ??= []).Add(name);
 
-    /// <summary>Appends content sent to the client; past the cap the rest is dropped at a character boundary.</summary>
+    public void AddFunctionCall(string name)
+    {
+        FunctionCalled = true;
+        AddToolCall(name);
+    }
+
+    public void MarkReasoning() => ReasoningSent = true;
+
+    /// <summary>Appends content sent to the client; past the cap the rest is dropped at a character boundary. Nothing when the text is not kept.</summary>
     public void AppendText(ReadOnlySpan<byte> utf8)
     {
-        if (utf8.IsEmpty || TextTruncated) return;
+        if (!keepText || utf8.IsEmpty || TextTruncated) return;
         var take = utf8.Length;
         if (_length + take > MaxTextBytes)
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Core.Protocol.OpenAi;
+using Gateway.Core.Streaming;
 using Gateway.Core.Translation;
 
 namespace Gateway.Economy.Cache;
@@ -50,7 +51,21 @@ public sealed record CachedAnswer
     }
 
     /// <summary>
-    /// The answer of a streamed response, folded by the caller (e.g. <see cref="StreamAnswerRecorder"/>), or null when not cacheable:
+    /// The answer of a streamed response, from the stream translator's fold (<see cref="StreamOutcome"/>), or null when it is not a
+    /// cacheable text answer: the stream ended in an error or the client left, the text was not kept or was cut at the fold's bound
+    /// (1 MiB: a cut text is never stored), it had tool calls, a function call or reasoning, or did not finish with <c>stop</c>/<c>length</c>.
+    /// The rules are those of <see cref="TryFrom(ChatCompletionResponse)"/>; the size bound of the entry is <see cref="ResponseCache"/>'s.
+    /// </summary>
+    public static CachedAnswer? TryFrom(StreamOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Error is not null || outcome.ClientDisconnected || !outcome.AnswerTextKept || outcome.AnswerTextTruncated) return null;
+        return TryCreate(outcome.AnswerText, outcome.FinishReason, outcome.Model, outcome.Usage,
+            hadToolCalls: outcome.ToolCalls.Count > 0 || outcome.FunctionCalled, hadReasoning: outcome.ReasoningSent, outcome.Created);
+    }
+
+    /// <summary>
+    /// An answer folded by the caller (e.g. <see cref="TryFrom(StreamOutcome)"/>), or null when not cacheable:
     /// it had tool calls or thinking, or did not finish with <c>stop</c>/<c>length</c>.
     /// </summary>
     public static CachedAnswer? TryCreate(string? content, string? finishReason, string model, UsageSummary? usage, bool hadToolCalls, bool hadReasoning, long created)

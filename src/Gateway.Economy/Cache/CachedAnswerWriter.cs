@@ -4,12 +4,14 @@ using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gateway.Core.Protocol.OpenAi;
+using Gateway.Core.Streaming;
+using Gateway.Core.Translation;
 
 namespace Gateway.Economy.Cache;
 
 /// <summary>
 /// Replays a <see cref="CachedAnswer"/> as OpenAI Chat Completions: as one <c>chat.completion</c> JSON, or as the SSE stream a live
-/// answer would have been (the same chunk shape as the core's stream translator): the role chunk first, the text in content chunks,
+/// answer would have been (written by the core's <see cref="OpenAiChunkWriter"/>, as the live stream is): the role chunk first, the text in content chunks,
 /// the finish chunk, the usage chunk when the client asked for <c>stream_options.include_usage</c>, then <c>data: [DONE]</c>.
 /// <para>
 /// Usage on a replay is zero (prompt, completion, cached and total tokens): issue 5 requires the usage returned to the client to state
@@ -30,33 +32,29 @@ public static class CachedAnswerWriter
     };
 
     /// <summary>Writes and flushes the SSE replay; the caller sets the response headers (<c>text/event-stream</c>, <c>X-Cache</c>).</summary>
+    /// <remarks>The chunks are written by the core's <see cref="OpenAiChunkWriter"/>, the live stream's writer: one wire shape.</remarks>
     public static async Task WriteStreamAsync(PipeWriter output, CachedAnswer answer, bool includeUsage, string responseModel, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(answer);
-        var id = NewId();
-        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        using (var json = new Utf8JsonWriter(output, Options))
+        using (var chunks = new OpenAiChunkWriter(output, includeUsage))
         {
-            WriteChunk(output, json, id, created, responseModel, includeUsage, static j =>
-            {
-                j.WriteString("role"u8, "assistant"u8);
-                j.WriteString("content"u8, ""u8);
-            }, finishReason: null);
+            chunks.Begin(NewId(), responseModel, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            chunks.WriteRole();
             var text = answer.Content;
             for (var start = 0; start < text.Length;)
             {
                 var length = Math.Min(ChunkChars, text.Length - start);
                 // Never split a surrogate pair: each delta must be valid UTF-16 (and so valid UTF-8 on the wire).
                 if (start + length < text.Length && char.IsHighSurrogate(text[start + length - 1])) length--;
-                var piece = text.AsMemory(start, length);
-                WriteChunk(output, json, id, created, responseModel, includeUsage, j => j.WriteString("content"u8, piece.Span), finishReason: null);
+                chunks.WriteContent(text.AsSpan(start, length));
                 start += length;
             }
-            WriteChunk(output, json, id, created, responseModel, includeUsage, static _ => { }, answer.FinishReason);
-            if (includeUsage) WriteUsageChunk(output, json, id, created, responseModel);
+            chunks.WriteFinish(answer.FinishReason);
+            // A replay bills nothing: zero usage, zero reasoning tokens.
+            if (includeUsage) chunks.WriteUsage(UsageSummary.Zero, reasoningTokens: 0);
+            chunks.WriteDone();
         }
-        output.Write("data: [DONE]\n\n"u8);
         await output.FlushAsync(ct).ConfigureAwait(false);
     }
 
@@ -96,61 +94,4 @@ public static class CachedAnswerWriter
     }
 
     private static string NewId() => "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-
-    private static void WriteHeader(Utf8JsonWriter j, string id, long created, string model)
-    {
-        j.WriteStartObject();
-        j.WriteString("id"u8, id);
-        j.WriteString("object"u8, "chat.completion.chunk"u8);
-        j.WriteNumber("created"u8, created);
-        j.WriteString("model"u8, model);
-        j.WriteNull("system_fingerprint"u8);
-    }
-
-    private static void WriteChunk(PipeWriter output, Utf8JsonWriter j, string id, long created, string model, bool includeUsage,
-        Action<Utf8JsonWriter> delta, string? finishReason)
-    {
-        output.Write("data: "u8);
-        j.Reset(output);
-        WriteHeader(j, id, created, model);
-        j.WriteStartArray("choices"u8);
-        j.WriteStartObject();
-        j.WriteNumber("index"u8, 0);
-        j.WriteStartObject("delta"u8);
-        delta(j);
-        j.WriteEndObject();
-        j.WriteNull("logprobs"u8);
-        if (finishReason is null) j.WriteNull("finish_reason"u8);
-        else j.WriteString("finish_reason"u8, finishReason);
-        j.WriteEndObject();
-        j.WriteEndArray();
-        // As OpenAI: "usage": null on every chunk but the last when include_usage was asked for.
-        if (includeUsage) j.WriteNull("usage"u8);
-        j.WriteEndObject();
-        j.Flush();
-        output.Write("\n\n"u8);
-    }
-
-    private static void WriteUsageChunk(PipeWriter output, Utf8JsonWriter j, string id, long created, string model)
-    {
-        output.Write("data: "u8);
-        j.Reset(output);
-        WriteHeader(j, id, created, model);
-        j.WriteStartArray("choices"u8);
-        j.WriteEndArray();
-        j.WriteStartObject("usage"u8);
-        j.WriteNumber("prompt_tokens"u8, 0);
-        j.WriteNumber("completion_tokens"u8, 0);
-        j.WriteNumber("total_tokens"u8, 0);
-        j.WriteStartObject("prompt_tokens_details"u8);
-        j.WriteNumber("cached_tokens"u8, 0);
-        j.WriteEndObject();
-        j.WriteStartObject("completion_tokens_details"u8);
-        j.WriteNumber("reasoning_tokens"u8, 0);
-        j.WriteEndObject();
-        j.WriteEndObject();
-        j.WriteEndObject();
-        j.Flush();
-        output.Write("\n\n"u8);
-    }
 }

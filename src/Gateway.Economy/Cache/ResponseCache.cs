@@ -8,7 +8,8 @@ namespace Gateway.Economy.Cache;
 /// (normalized upstream request + profile), so the lookup runs on the request after policy, as sent upstream.
 /// <para>Host flow: <see cref="LookupAsync(MessagesRequest, string, CacheSettings, double?, CancellationToken)"/>; on HIT replay
 /// <see cref="CacheLookup.Answer"/> with <see cref="CachedAnswerWriter"/>; on MISS call upstream, then <see cref="StoreAsync(string, CachedAnswer, TimeSpan, CancellationToken)"/>
-/// the answer if <see cref="CachedAnswer.TryFrom"/> (or <see cref="StreamAnswerRecorder"/>) made one; on BYPASS store nothing.
+/// the answer if <see cref="CachedAnswer.TryFrom(Gateway.Core.Protocol.OpenAi.ChatCompletionResponse)"/> (a stream:
+/// <see cref="CachedAnswer.TryFrom(Gateway.Core.Streaming.StreamOutcome)"/>) made one; on BYPASS store nothing.
 /// Send <see cref="CacheLookup.HeaderValue"/> as <c>X-Cache</c>.</para>
 /// Fail-open: a store that is down turns lookups into BYPASS (<see cref="CacheLookup.StoreUnavailable"/>) and stores into no-ops.
 /// </summary>

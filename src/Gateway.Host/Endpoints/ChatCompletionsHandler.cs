@@ -127,7 +127,7 @@ public sealed class ChatCompletionsHandler(
 
             // 8. Translate the answer.
             var folded = ctx.Stream
-                ? await StreamAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, ct)
+                ? await StreamAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, keepText: shaped.Context is not null && shaped.Profile.ResponseSteps.Count > 0, ct)
                 : await RespondAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, ct);
             if (ctx.ErrorType is null) ctx.ErrorStage = null;
 
@@ -226,22 +226,22 @@ public sealed class ChatCompletionsHandler(
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    private async Task<ResponseView> StreamAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, string? cacheKey, CancellationToken ct)
+    /// <param name="keepText">Response-stage rules will look at the answer text (a cache MISS keeps it anyway, to store it).</param>
+    private async Task<ResponseView> StreamAsync(HttpContext http, GatewayRequestContext ctx, UpstreamResponse response, ResponseShaping shaping, string? cacheKey, bool keepText, CancellationToken ct)
     {
         PrepareStream(http);
         await http.Response.StartAsync(ct);
 
         ctx.ErrorStage = "stream";
         await using var upstreamBody = await response.ReadBodyAsStreamAsync(ct);
-        var translator = new MessagesToChatStreamTranslator(shaping, thinking);
-        // On a response-cache MISS the stream is also kept (bounded) so it can be stored; the client still gets every event as it comes.
-        var recorder = cacheKey is null ? null : new StreamAnswerRecorder(http.Response.BodyWriter);
-        var outcome = await translator.TranslateAsync(upstreamBody, (PipeWriter?)recorder ?? http.Response.BodyWriter, ct);
+        // The translator folds the answer once (bounded); the text only when response rules or a response-cache MISS need it.
+        var translator = new MessagesToChatStreamTranslator(shaping, thinking, keepText: keepText || cacheKey is not null);
+        var outcome = await translator.TranslateAsync(upstreamBody, http.Response.BodyWriter, ct);
         ctx.Usage = outcome.Usage;
         ctx.FinishReason = outcome.FinishReason;
-        if (recorder is not null && outcome.Error is null && !outcome.ClientDisconnected
-            && recorder.TryBuildAnswer(shaping.ResponseModel, outcome.Usage) is { } storable)
-            await responseCache.StoreAsync(cacheKey!, storable, CancellationToken.None);
+        // A MISS is stored from that fold when it is a whole text answer (no error, the client stayed, not cut; see CachedAnswer.TryFrom).
+        if (cacheKey is not null && CachedAnswer.TryFrom(outcome) is { } storable)
+            await responseCache.StoreAsync(cacheKey, storable, CancellationToken.None);
         if (outcome.ClientDisconnected)
         {
             ctx.ErrorStage = "client";
@@ -252,7 +252,7 @@ public sealed class ChatCompletionsHandler(
             // The translator already told the client in-band (an error payload, then [DONE]); the log line says so.
             ctx.ErrorType = error.Code ?? error.Type;
         }
-        // The translator folded what the client was sent (bounded), so response rules see a stream as they see a JSON answer.
+        // The same fold is what response rules see, so a stream looks to them as a JSON answer does.
         return new ResponseView(shaping.ResponseModel, outcome.FinishReason, outcome.AnswerText, outcome.ToolCalls,
             outcome.Usage.PromptTokens, outcome.Usage.OutputTokens, outcome.Usage.CacheReadInputTokens) { TextTruncated = outcome.AnswerTextTruncated };
     }

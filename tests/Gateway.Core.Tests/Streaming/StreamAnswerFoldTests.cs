@@ -85,6 +85,77 @@ public sealed class StreamAnswerFoldTests
     }
 
     [Fact]
+    public async Task Outcome_CarriesWhatTheResponseCacheNeeds_ModelCreatedFinishUsage()
+    {
+        var (output, outcome) = await StreamRun.RunFixtureAsync("text.sse", new(StreamCases.Model));
+        Assert.True(outcome.AnswerTextKept);
+        Assert.Equal("stop", outcome.FinishReason);
+        Assert.Equal(StreamCases.Model, outcome.Model);
+        var first = StreamRun.Chunks(output)[0];
+        Assert.Equal(first.GetProperty("model").GetString(), outcome.Model);
+        Assert.Equal(first.GetProperty("created").GetInt64(), outcome.Created);
+        Assert.Equal(FixedTimeProvider.Default.GetUtcNow().ToUnixTimeSeconds(), outcome.Created);
+        Assert.False(string.IsNullOrEmpty(outcome.UpstreamModel));
+        Assert.True(outcome.Usage.OutputTokens > 0);
+        Assert.False(outcome.ReasoningSent);
+        Assert.False(outcome.FunctionCalled);
+    }
+
+    [Fact]
+    public async Task Thinking_OutcomeSaysReasoningWasSent()
+    {
+        var (output, outcome) = await StreamRun.RunFixtureAsync("thinking-then-tool.sse", new(StreamCases.Model));
+        Assert.Contains("\"reasoning_content\"", output);
+        Assert.True(outcome.ReasoningSent);
+        Assert.NotEmpty(outcome.ToolCalls);
+        Assert.False(outcome.FunctionCalled);
+    }
+
+    [Fact]
+    public async Task LegacyFunctions_OutcomeSaysAFunctionWasCalled()
+    {
+        var (_, outcome) = await StreamRun.RunFixtureAsync("tool-use.sse", new(StreamCases.Model, LegacyFunctions: true));
+        Assert.True(outcome.FunctionCalled);
+        Assert.Equal(["get_weather"], outcome.ToolCalls);
+        Assert.Equal("function_call", outcome.FinishReason);
+    }
+
+    [Theory]
+    [InlineData("text.sse")]
+    [InlineData("tool-use.sse")]
+    [InlineData("thinking-then-tool.sse")]
+    public async Task KeepTextOff_NoText_SameClientBytes_RestOfTheFoldKept(string fixture)
+    {
+        var kept = await StreamRun.RunFixtureAsync(fixture, new(StreamCases.Model));
+        var client = new MemoryStream();
+        var writer = System.IO.Pipelines.PipeWriter.Create(client);
+        var translator = new MessagesToChatStreamTranslator(new(StreamCases.Model), new InMemoryThinkingStore(), FixedTimeProvider.Default, keepText: false);
+        var outcome = await translator.TranslateAsync(new MemoryStream(Fixtures.Bytes("streams/" + fixture)), writer, CancellationToken.None);
+        await writer.CompleteAsync();
+
+        Assert.Equal(kept.Output, Encoding.UTF8.GetString(client.ToArray()));
+        Assert.False(outcome.AnswerTextKept);
+        Assert.Equal("", outcome.AnswerText);
+        Assert.False(outcome.AnswerTextTruncated);
+        if (fixture != "thinking-then-tool.sse") Assert.NotEqual("", kept.Outcome.AnswerText); // that one answers with a tool only
+        Assert.Equal(kept.Outcome.ToolCalls, outcome.ToolCalls);
+        Assert.Equal(kept.Outcome.FinishReason, outcome.FinishReason);
+        Assert.Equal(kept.Outcome.Usage, outcome.Usage);
+        Assert.Equal(kept.Outcome.ReasoningSent, outcome.ReasoningSent);
+        Assert.Equal(kept.Outcome.Created, outcome.Created);
+    }
+
+    [Fact]
+    public void Fold_KeepTextOff_AppendsNothing()
+    {
+        using var fold = new StreamAnswerFold(keepText: false);
+        fold.AppendText(Enumerable.Repeat((byte)'a', StreamAnswerFold.MaxTextBytes + 10).ToArray());
+        Assert.False(fold.TextKept);
+        Assert.False(fold.TextTruncated);
+        Assert.Equal("", fold.Text());
+    }
+
+    [Fact]
     public void Fold_AtTheCapExactly_IsNotTruncated_OneMoreByteIs()
     {
         using var fold = new StreamAnswerFold();

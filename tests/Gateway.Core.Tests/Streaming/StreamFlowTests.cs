@@ -40,12 +40,63 @@ public sealed class StreamFlowTests
         Assert.Null(outcome.Error);
     }
 
+    /// <summary>
+    /// Per-event flush, shown without timing: after the translator got upstream event i it asks the upstream for event i+1, which is
+    /// held back (<see cref="GatedStream"/>). At that moment, before event i+1 exists, the chunk for event i must already be readable
+    /// from the client pipe with a non-blocking <see cref="PipeReader.TryRead"/>; a pipe shows a reader only what was flushed.
+    /// </summary>
+    [Fact]
+    public async Task Translate_EventIsFlushedToClient_WhileUpstreamStillHoldsTheNextEvent()
+    {
+        var events = Fixtures.Text("streams/tool-use.sse").Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        var upstream = new GatedStream(events.Select(e => Encoding.UTF8.GetBytes(e + "\n\n")));
+        var pipe = new Pipe();
+        var translator = new MessagesToChatStreamTranslator(new(StreamCases.Model), new InMemoryThinkingStore(), FixedTimeProvider.Default);
+        var run = translator.TranslateAsync(upstream, pipe.Writer, CancellationToken.None);
+
+        var checkedEvents = 0;
+        for (var i = 0; i < events.Length; i++)
+        {
+            upstream.Release(i);
+            if (i + 1 < events.Length)
+            {
+                // The translator is done with event i and waits in the upstream: nothing more can be written until the test releases i+1.
+                await upstream.Asked(i + 1).WaitAsync(Timeout);
+                Assert.False(run.IsCompleted);
+            }
+            else
+            {
+                await run.WaitAsync(Timeout); // message_stop: the translator ends without asking for more
+            }
+
+            var flushed = "";
+            if (pipe.Reader.TryRead(out var read))
+            {
+                flushed = Encoding.UTF8.GetString(read.Buffer.ToArray());
+                pipe.Reader.AdvanceTo(read.Buffer.End);
+            }
+            var expected = ExpectedFragment(events[i]);
+            if (expected is null)
+            {
+                Assert.Equal("", flushed); // events that write nothing flush nothing
+                continue;
+            }
+            Assert.Contains(expected, flushed);
+            checkedEvents++;
+        }
+
+        Assert.True(checkedEvents >= 6, $"only {checkedEvents} events wrote something");
+        var outcome = await run;
+        Assert.Equal("tool_calls", outcome.FinishReason);
+        Assert.Null(outcome.Error);
+    }
+
     /// <summary>A text that must appear in the client output once this upstream event is translated; null for events that write nothing.</summary>
     private static string? ExpectedFragment(string evt)
     {
         if (evt.Contains("\"message_start\"")) return "\"role\":\"assistant\"";
         if (evt.Contains("\"ping\"")) return ": ping";
-        if (evt.Contains("\"tool_use\"")) return "\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\"";
+        if (evt.Contains("\"content_block\":{\"type\":\"tool_use\"")) return "\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\"";
         if (evt.Contains("\"message_stop\"")) return "[DONE]";
         var marker = evt.Contains("\"text_delta\"") ? "\"text\":" : evt.Contains("\"input_json_delta\"") ? "\"partial_json\":" : null;
         if (marker is null) return null;

@@ -1,7 +1,9 @@
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Gateway.Economy.Cache;
+using Gateway.Core.Streaming;
 using Gateway.Core.Translation;
 
 namespace Gateway.Economy.Tests.Cache;
@@ -128,57 +130,158 @@ public sealed class CachedAnswerWriterTests
         Assert.Equal("[DONE]", payloads[2]);
     }
 
-    [Fact]
-    public async Task Recorder_FoldsAReplayedStream_BackIntoTheSameAnswer()
+    // Streamed MISS: the answer is built from the stream translator's own fold (StreamOutcome), nothing re-reads the chunks.
+
+    /// <summary>An Anthropic Messages stream: message_start, one text block in <paramref name="pieces"/>, optional extra blocks, the stop.</summary>
+    private static string AnthropicStream(IEnumerable<string> pieces, string stopReason = "end_turn", int input = 1000, int output = 300, int cacheRead = 4000,
+        string? blocksBefore = null, bool stop = true)
     {
-        var pipe = new Pipe();
-        var recorder = new StreamAnswerRecorder(pipe.Writer);
-        await CachedAnswerWriter.WriteStreamAsync(recorder, Answer, includeUsage: true, "gpt-4o", CancellationToken.None);
-        var usage = new UsageSummary(1000, 300, 0, 4000);
-        var folded = recorder.TryBuildAnswer("claude-sonnet-4-5-20250929", usage);
+        var sb = new StringBuilder()
+            .Append("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_cache1\",\"type\":\"message\",\"role\":\"assistant\",")
+            .Append("\"model\":\"claude-sonnet-4-5-20250929\",\"content\":[],\"stop_reason\":null,")
+            .Append($"\"usage\":{{\"input_tokens\":{input},\"output_tokens\":1,\"cache_read_input_tokens\":{cacheRead},\"cache_creation_input_tokens\":0}}}}}}\n\n");
+        var index = 0;
+        if (blocksBefore is not null) { sb.Append(blocksBefore); index = 1; }
+        sb.Append($"event: content_block_start\ndata: {{\"type\":\"content_block_start\",\"index\":{index},\"content_block\":{{\"type\":\"text\",\"text\":\"\"}}}}\n\n");
+        foreach (var piece in pieces)
+            sb.Append($"event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":{index},\"delta\":{{\"type\":\"text_delta\",\"text\":\"{JsonEncodedText.Encode(piece).Value}\"}}}}\n\n");
+        if (!stop) return sb.ToString();
+        sb.Append($"event: content_block_stop\ndata: {{\"type\":\"content_block_stop\",\"index\":{index}}}\n\n")
+            .Append($"event: message_delta\ndata: {{\"type\":\"message_delta\",\"delta\":{{\"stop_reason\":\"{stopReason}\",\"stop_sequence\":null}},\"usage\":{{\"output_tokens\":{output}}}}}\n\n")
+            .Append("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        return sb.ToString();
+    }
+
+    private const string ThinkingBlock =
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\"}}\n\n" +
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"Let me think.\"}}\n\n" +
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"sig\"}}\n\n" +
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n";
+
+    private const string ToolBlock =
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"read_file\",\"input\":{}}}\n\n" +
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"path\\\": \\\"a\\\"}\"}}\n\n" +
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n";
+
+    /// <summary>Translates <paramref name="anthropicSse"/> as the host does for a stream; returns what the client got and the fold.</summary>
+    private static async Task<(string Output, StreamOutcome Outcome)> TranslateAsync(string anthropicSse, ResponseShaping? shaping = null, bool keepText = true)
+    {
+        var client = new MemoryStream();
+        var writer = PipeWriter.Create(client);
+        var translator = new MessagesToChatStreamTranslator(shaping ?? new ResponseShaping("gpt-4o", IncludeUsage: true), new InMemoryThinkingStore(), keepText: keepText);
+        var outcome = await translator.TranslateAsync(new MemoryStream(Encoding.UTF8.GetBytes(anthropicSse)), writer, CancellationToken.None);
+        await writer.CompleteAsync();
+        return (Encoding.UTF8.GetString(client.ToArray()), outcome);
+    }
+
+    /// <summary>The replay's content pieces (at most 256 chars, never splitting a surrogate pair).</summary>
+    private static List<string> ReplayPieces(string text)
+    {
+        var pieces = new List<string>();
+        for (var start = 0; start < text.Length;)
+        {
+            var length = Math.Min(CachedAnswerWriter.ChunkChars, text.Length - start);
+            if (start + length < text.Length && char.IsHighSurrogate(text[start + length - 1])) length--;
+            pieces.Add(text.Substring(start, length));
+            start += length;
+        }
+        return pieces;
+    }
+
+    private static string WithoutIdAndCreated(string sse) =>
+        Regex.Replace(Regex.Replace(sse, "\"id\":\"chatcmpl-[^\"]*\"", "\"id\":\"ID\""), "\"created\":\\d+", "\"created\":0");
+
+    [Fact]
+    public async Task StreamedMiss_FoldedByTheTranslator_IsTheSameAnswer_AndReplaysIt()
+    {
+        // Uneven pieces: the fold joins what the client was sent, whatever the cuts.
+        var (output, outcome) = await TranslateAsync(AnthropicStream([Text[..100], Text[100..255], Text[255..]]));
+        var folded = CachedAnswer.TryFrom(outcome);
         Assert.NotNull(folded);
         Assert.Equal(Text, folded.Content);
         Assert.Equal("stop", folded.FinishReason);
+        Assert.Equal("gpt-4o", folded.Model); // the model the client was sent, as TryFrom(ChatCompletionResponse)
+        Assert.Equal(outcome.Created, folded.Created);
+        Assert.True(folded.Created > 0);
         Assert.Equal(new CachedUsage(5000, 300, 4000), folded.OriginalUsage);
-        // The client got the bytes unchanged.
-        await pipe.Writer.CompleteAsync();
-        var read = await pipe.Reader.ReadAtLeastAsync(int.MaxValue);
-        Assert.Contains("data: [DONE]", Encoding.UTF8.GetString(read.Buffer));
+        Assert.EndsWith("data: [DONE]\n\n", output);
+
+        var replay = await RunAsync(w => CachedAnswerWriter.WriteStreamAsync(w, folded, includeUsage: true, "gpt-4o", CancellationToken.None));
+        var content = string.Concat(DataPayloads(replay)[..^1].Select(p => JsonDocument.Parse(p).RootElement.GetProperty("choices"))
+            .Where(c => c.GetArrayLength() == 1 && c[0].GetProperty("delta").TryGetProperty("content", out _))
+            .Select(c => c[0].GetProperty("delta").GetProperty("content").GetString()));
+        Assert.Equal(Text, content);
     }
 
     [Theory]
-    [InlineData("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"toolu_1","type":"function","function":{"name":"f","arguments":""}}]},"finish_reason":null}]}""", "tool_calls")]
-    [InlineData("""{"choices":[{"index":0,"delta":{"reasoning_content":"thinking"},"finish_reason":null}]}""", "stop")]
-    [InlineData("""{"error":{"message":"overloaded","type":"server_error","param":null,"code":"overloaded"}}""", "stop")]
-    public async Task Recorder_ToolCallsThinkingOrError_NotCacheable(string chunk, string finish)
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Replay_IsWrittenByTheLiveStreamsWriter_SameBytesAsALiveStreamOfTheSamePieces(bool includeUsage)
     {
-        var recorder = new StreamAnswerRecorder(new Pipe().Writer);
-        var sse = "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n" +
-                  "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Let me look.\"},\"finish_reason\":null}]}\n\n" +
-                  $"data: {chunk}\n\n" +
-                  $"data: {{\"choices\":[{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"{finish}\"}}]}}\n\ndata: [DONE]\n\n";
-        await recorder.WriteAsync(Encoding.UTF8.GetBytes(sse));
-        Assert.Null(recorder.TryBuildAnswer("m", null));
+        // A live answer of zero usage cut as the replay cuts: the two streams differ only in id and created.
+        var (live, _) = await TranslateAsync(AnthropicStream(ReplayPieces(Text), input: 0, output: 0, cacheRead: 0),
+            new ResponseShaping("gpt-4o", IncludeUsage: includeUsage));
+        var replay = await RunAsync(w => CachedAnswerWriter.WriteStreamAsync(w, Answer, includeUsage, "gpt-4o", CancellationToken.None));
+        Assert.Equal(WithoutIdAndCreated(live), WithoutIdAndCreated(replay));
+    }
+
+    [Theory]
+    [InlineData("tools")]
+    [InlineData("function")]
+    [InlineData("thinking")]
+    [InlineData("error")]
+    [InlineData("cut")]
+    [InlineData("content_filter")]
+    [InlineData("text-not-kept")]
+    public async Task StreamedMiss_ToolCallsFunctionThinkingErrorCutOrUnfinished_NotCacheable(string kind)
+    {
+        var pieces = new[] { "Let me ", "look." };
+        var (output, outcome) = kind switch
+        {
+            "tools" => await TranslateAsync(AnthropicStream(pieces, "tool_use", blocksBefore: ToolBlock)),
+            "function" => await TranslateAsync(AnthropicStream(pieces, "tool_use", blocksBefore: ToolBlock), new ResponseShaping("gpt-4o", LegacyFunctions: true)),
+            "thinking" => await TranslateAsync(AnthropicStream(pieces, blocksBefore: ThinkingBlock)),
+            "error" => await TranslateAsync(AnthropicStream(pieces, stop: false) +
+                "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"),
+            "cut" => await TranslateAsync(AnthropicStream(pieces, stop: false)),
+            "content_filter" => await TranslateAsync(AnthropicStream(pieces, "refusal")),
+            _ => await TranslateAsync(AnthropicStream(pieces), keepText: false),
+        };
+        Assert.EndsWith("data: [DONE]\n\n", output);
+        Assert.Null(CachedAnswer.TryFrom(outcome));
+        // The same stream with none of that is cacheable.
+        Assert.NotNull(CachedAnswer.TryFrom((await TranslateAsync(AnthropicStream(pieces))).Outcome));
+    }
+
+    /// <summary>Each rule alone, on an otherwise cacheable fold.</summary>
+    [Fact]
+    public void StreamedMiss_EachRuleOnTheFold()
+    {
+        var whole = new StreamOutcome(new UsageSummary(1, 2, 0, 0), "stop", null, false, "msg", 3, "Hi", false, []) { Model = "m", Created = 1 };
+        Assert.Equal("Hi", CachedAnswer.TryFrom(whole)?.Content);
+        Assert.Equal("length", CachedAnswer.TryFrom(whole with { FinishReason = "length" })?.FinishReason);
+        Assert.Null(CachedAnswer.TryFrom(whole with { ClientDisconnected = true }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { Error = new Gateway.Core.Errors.GatewayException(502, "server_error", "cut") }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { AnswerTextTruncated = true }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { AnswerTextKept = false }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { ToolCalls = ["f"] }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { FunctionCalled = true }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { ReasoningSent = true }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { FinishReason = null }));
+        Assert.Null(CachedAnswer.TryFrom(whole with { FinishReason = "tool_calls" }));
     }
 
     [Fact]
-    public async Task Recorder_StreamWithoutFinish_NotCacheable()
+    public async Task StreamedMiss_OverTheFoldBound_NotCacheable_ButTheClientGetsEverything()
     {
-        var recorder = new StreamAnswerRecorder(new Pipe().Writer);
-        await recorder.WriteAsync("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hal\"},\"finish_reason\":null}]}\n\n"u8.ToArray());
-        Assert.Null(recorder.TryBuildAnswer("m", null));
-    }
-
-    [Fact]
-    public async Task Recorder_OverBound_NotCacheable_ButPassesEverythingThrough()
-    {
-        var pipe = new Pipe();
-        var recorder = new StreamAnswerRecorder(pipe.Writer, maxCaptureBytes: 100);
-        await CachedAnswerWriter.WriteStreamAsync(recorder, Answer, false, "m", CancellationToken.None);
-        Assert.True(recorder.Overflowed);
-        Assert.Null(recorder.TryBuildAnswer("m", null));
-        await pipe.Writer.CompleteAsync();
-        var read = await pipe.Reader.ReadAtLeastAsync(int.MaxValue);
-        Assert.EndsWith("data: [DONE]\n\n", Encoding.UTF8.GetString(read.Buffer));
+        var piece = new string('x', 4000);
+        var count = 1024 * 1024 / piece.Length + 2; // just over 1 MiB of text
+        var (output, outcome) = await TranslateAsync(AnthropicStream(Enumerable.Repeat(piece, count)));
+        Assert.Null(outcome.Error);
+        Assert.Equal("stop", outcome.FinishReason);
+        Assert.True(outcome.AnswerTextTruncated);
+        Assert.Null(CachedAnswer.TryFrom(outcome));
+        Assert.EndsWith("data: [DONE]\n\n", output);
+        Assert.Equal(count, Regex.Count(output, "\"content\":\"x{4000}\""));
     }
 }

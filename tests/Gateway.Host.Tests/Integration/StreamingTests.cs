@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Host.Tests.Infrastructure;
@@ -50,6 +51,56 @@ public sealed class StreamingTests(DefaultGateway fixture) : IClassFixture<Defau
         Assert.Equal(finish.ToString(), sse.ChoiceChunks[^1].GetProperty("choices")[0].ToString());
         // No include_usage asked: no usage-only chunk.
         Assert.DoesNotContain(chunks, c => c.GetProperty("choices").GetArrayLength() == 0);
+    }
+
+    /// <summary>
+    /// Per-event flush through the host, without a latency assertion: the simulator waits before every event after message_start
+    /// (<c>[[sim:slow]]</c>) and records a stream only once it has ended. The first content chunk must reach the client while the
+    /// simulator has not recorded the request yet, i.e. while it still holds the rest of the answer; then the rest follows.
+    /// </summary>
+    [Fact]
+    public async Task Stream_FirstContentChunk_ReachesTheClient_WhileTheUpstreamStillHoldsTheRest()
+    {
+        var marker = $"flush-{Guid.NewGuid():N}";
+        var words = string.Join(" ", Enumerable.Range(1, 24).Select(i => $"w{i}"));
+        // 24 words: 8 text deltas of 3 words. 400 ms before each event: the first delta leaves after ~1.2 s, the remaining 7 deltas,
+        // the block stop, message_delta and message_stop take ~4 s more; the check below runs right after the first delta arrived.
+        var body = Http.Chat($"{marker} Stream slowly [[sim:text \"{words}\"]] [[sim:slow 400]]", stream: true);
+        int UpstreamStreamsEnded() => Gw.Simulator.Requests.Count(r =>
+            r.Path.EndsWith("/v1/messages", StringComparison.Ordinal) && r.Body.Contains(marker, StringComparison.Ordinal));
+
+        using var cts = new CancellationTokenSource(Http.Deadline);
+        using var response = await Gw.Client.SendAsync(Gw.Post("v1/chat/completions", body.ToJsonString()), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+
+        static string? Content(string line)
+        {
+            if (!line.StartsWith("data: {", StringComparison.Ordinal)) return null;
+            var choices = JsonDocument.Parse(line["data: ".Length..]).RootElement.GetProperty("choices");
+            return choices.GetArrayLength() == 1 && choices[0].GetProperty("delta").TryGetProperty("content", out var c) && c.GetString() is { Length: > 0 } text ? text : null;
+        }
+
+        string? first = null;
+        while (first is null && await reader.ReadLineAsync(cts.Token) is { } line) first = Content(line);
+        Assert.NotNull(first);
+        Assert.Equal(0, UpstreamStreamsEnded()); // the simulator has not sent message_stop yet
+        Assert.StartsWith("w1 ", first);
+        Assert.True(first.Length < words.Length, first);
+
+        // The rest arrives afterwards, and the deltas add up to the whole answer.
+        var all = new StringBuilder(first);
+        string? last = null;
+        while (await reader.ReadLineAsync(cts.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal)) last = line;
+            all.Append(Content(line));
+        }
+        Assert.Equal("data: [DONE]", last);
+        Assert.Equal(words, all.ToString().Trim());
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (UpstreamStreamsEnded() == 0 && DateTime.UtcNow < until) await Task.Delay(20, cts.Token);
+        Assert.Equal(1, UpstreamStreamsEnded());
     }
 
     [Fact]

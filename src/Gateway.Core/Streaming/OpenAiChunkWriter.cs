@@ -10,9 +10,15 @@ namespace Gateway.Core.Streaming;
 /// <summary>
 /// Writes OpenAI <c>chat.completion.chunk</c> SSE events (<c>data: {json}\n\n</c>) straight into the client's pipe with one
 /// reused <see cref="Utf8JsonWriter"/>: no intermediate objects, no per-chunk allocations beyond the pipe's own buffers.
-/// Every chunk repeats <c>id</c>, <c>created</c> and <c>model</c>, as OpenAI does. Does not flush; the caller flushes per upstream event.
+/// Every chunk repeats <c>id</c>, <c>created</c> and <c>model</c>, as OpenAI does. Does not flush: the caller flushes (the stream
+/// translator after every upstream event, the response cache's replay once at the end).
 /// </summary>
-internal sealed class ChunkWriter : IDisposable
+/// <remarks>
+/// The one place the OpenAI stream's wire shape is written: the live stream (<see cref="MessagesToChatStreamTranslator"/>) and the
+/// response cache's replay (<c>Gateway.Economy.Cache.CachedAnswerWriter</c>) both write through it, so they cannot drift apart.
+/// Call <see cref="Begin"/> first. Per stream; not thread-safe.
+/// </remarks>
+public sealed class OpenAiChunkWriter : IDisposable
 {
     private static readonly JsonWriterOptions Options = new()
     {
@@ -28,7 +34,7 @@ internal sealed class ChunkWriter : IDisposable
     private JsonEncodedText _model;
     private long _created;
 
-    public ChunkWriter(PipeWriter output, bool includeUsage)
+    public OpenAiChunkWriter(PipeWriter output, bool includeUsage)
     {
         _output = output;
         _includeUsage = includeUsage;
@@ -41,6 +47,7 @@ internal sealed class ChunkWriter : IDisposable
     /// <summary>Bytes were written since the last <see cref="TakePending"/>.</summary>
     private bool _pending;
 
+    /// <summary>True when something was written since the last call (the caller has something to flush).</summary>
     public bool TakePending()
     {
         var p = _pending;
@@ -48,6 +55,7 @@ internal sealed class ChunkWriter : IDisposable
         return p;
     }
 
+    /// <summary>The <c>id</c>, <c>model</c> and <c>created</c> (Unix seconds) every chunk repeats.</summary>
     public void Begin(string id, string model, long created)
     {
         _id = JsonEncodedText.Encode(id, Options.Encoder);
@@ -64,10 +72,19 @@ internal sealed class ChunkWriter : IDisposable
         EndChunk(null);
     }
 
+    /// <summary>A <c>content</c> delta from UTF-8 text (the live stream passes the upstream's unescaped bytes).</summary>
     public void WriteContent(ReadOnlySpan<byte> utf8)
     {
         StartChunk();
         _json.WriteString("content"u8, utf8);
+        EndChunk(null);
+    }
+
+    /// <summary>A <c>content</c> delta from UTF-16 text (the replay of a cached answer); must not end inside a surrogate pair.</summary>
+    public void WriteContent(ReadOnlySpan<char> text)
+    {
+        StartChunk();
+        _json.WriteString("content"u8, text);
         EndChunk(null);
     }
 
