@@ -14,8 +14,8 @@ namespace Gateway.Core.Translation;
 /// <item>reject what cannot be fixed (<c>n</c> &gt; 1);</item>
 /// <item>tools (or legacy <c>functions</c>): names sanitized, schemas made object schemas;</item>
 /// <item>history: system, messages, tool_use/tool_result pairing (<see cref="MessageHistoryMapper"/>);</item>
-/// <item>thinking: from <c>reasoning_effort</c> and the model's rules; restore earlier thinking blocks from
-///   <see cref="IThinkingStore"/>, or turn thinking off when the last tool turn cannot be restored;</item>
+/// <item>thinking: from <c>reasoning_effort</c> and the model's rules; restore earlier thinking blocks from the stored thinking
+///   the caller loaded first (<see cref="ThinkingPrefetch"/>), or turn thinking off when the last tool turn cannot be restored;</item>
 /// <item><c>response_format</c>: json_object -> a system instruction; json_schema -> a forced tool
 ///   (<see cref="ResponseShaping.JsonModeToolName"/>) whose input_schema is the schema, unless the model rejects
 ///   forced tool_choice (always, or with thinking on) or the schema is not an object schema — then the instruction
@@ -35,17 +35,17 @@ public sealed class ChatToMessagesRequestTranslator
     public const string DefaultJsonToolName = "json_response";
 
     private readonly ModelCatalogue _catalogue;
-    private readonly IThinkingStore _thinking;
     private readonly TranslationOptions _options;
 
-    public ChatToMessagesRequestTranslator(ModelCatalogue catalogue, IThinkingStore thinking, TranslationOptions options)
+    public ChatToMessagesRequestTranslator(ModelCatalogue catalogue, TranslationOptions options)
     {
         _catalogue = catalogue ?? throw new ArgumentNullException(nameof(catalogue));
-        _thinking = thinking ?? throw new ArgumentNullException(nameof(thinking));
         _options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
-    public RequestTranslation Translate(ChatCompletionRequest request, string upstreamModel)
+    /// <param name="thinking">Stored thinking by tool-call id, loaded by the caller before translating
+    /// (<see cref="ThinkingPrefetch.LoadAsync(IThinkingStore, ChatCompletionRequest, CancellationToken)"/>); null: none.</param>
+    public RequestTranslation Translate(ChatCompletionRequest request, string upstreamModel, IReadOnlyDictionary<string, StoredThinking>? thinking = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(upstreamModel);
@@ -75,7 +75,7 @@ public sealed class ChatToMessagesRequestTranslator
         AddToolsUsedOnlyInHistory(result, names, request, adjustments);
 
         // 4. Thinking.
-        var thinkingOn = ApplyThinking(request, result, history, rules, upstreamModel, adjustments, out var budget);
+        var thinkingOn = ApplyThinking(request, result, history, rules, upstreamModel, thinking ?? ThinkingPrefetch.None, adjustments, out var budget);
         var forcedAllowed = !rules.ForcedToolChoiceRejected && !(thinkingOn && rules.ForcedToolChoiceWithThinkingRejected);
 
         // 5. response_format.
@@ -182,7 +182,7 @@ public sealed class ChatToMessagesRequestTranslator
     }
 
     private bool ApplyThinking(ChatCompletionRequest request, MessagesRequest result, MessageHistoryMapper history,
-        ModelParameterRules rules, string model, List<string> adjustments, out int? budget)
+        ModelParameterRules rules, string model, IReadOnlyDictionary<string, StoredThinking> stored, List<string> adjustments, out int? budget)
     {
         budget = null;
         var effort = request.ReasoningEffort?.Trim().ToLowerInvariant();
@@ -215,7 +215,7 @@ public sealed class ChatToMessagesRequestTranslator
         if (!on) return false;
 
         // Thinking on: the last assistant turn with tool_use needs its thinking blocks back (signature intact).
-        var restoredLast = RestoreThinking(history, model, out var lastToolTurn);
+        var restoredLast = RestoreThinking(history, model, stored, out var lastToolTurn);
         if (lastToolTurn is not null && !restoredLast)
         {
             if (rules.ThinkingDefault == ThinkingDefault.Always)
@@ -255,7 +255,7 @@ public sealed class ChatToMessagesRequestTranslator
         string.Equals(stored, requested, StringComparison.OrdinalIgnoreCase)
         || (_catalogue.TryGet(stored, out var a) && _catalogue.TryGet(requested, out var b) && ReferenceEquals(a, b));
 
-    private bool RestoreThinking(MessageHistoryMapper history, string model, out MessagesRequestMessage? lastToolTurn)
+    private bool RestoreThinking(MessageHistoryMapper history, string model, IReadOnlyDictionary<string, StoredThinking> stored, out MessagesRequestMessage? lastToolTurn)
     {
         lastToolTurn = null;
         var lastAssistant = history.Messages.LastOrDefault(m => m.Role == "assistant");
@@ -266,7 +266,7 @@ public sealed class ChatToMessagesRequestTranslator
             if (!message.Content.Any(b => b.Type == "tool_use")) continue;
             StoredThinking? found = null;
             foreach (var id in clientIds)
-                if (_thinking.TryGet(id, out var t) && t is not null && SameModel(t.Model, model) && t.Blocks.Count > 0)
+                if (stored.TryGetValue(id, out var t) && t is not null && SameModel(t.Model, model) && t.Blocks.Count > 0)
                 { found = t; break; }
             if (found is not null)
                 message.Content.InsertRange(0, found.Blocks.Select(b => b.Type == "redacted_thinking"

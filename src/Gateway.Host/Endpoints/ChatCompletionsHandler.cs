@@ -27,7 +27,7 @@ namespace Gateway.Host.Endpoints;
 /// 2. parse the OpenAI request (400 on malformed JSON or wrong types);
 /// 3. apply the policy layer on the snapshot captured once for this request: select the profile, resolve the model,
 ///    run the profile's request pipeline (strip, cap, route, diff-first, script rules); say why in <c>X-Model-Source</c>;
-/// 4. translate to an Anthropic Messages request, recording every adjustment;
+/// 4. translate to an Anthropic Messages request, recording every adjustment (the stored thinking it may restore is loaded first, awaited);
 /// 5. token economy: fit the context window, answer from the response cache on a HIT, place prompt-cache breakpoints;
 /// 6. send upstream, returning when headers arrive (504 on first-byte timeout, cancelled when the client leaves);
 /// 7. map an upstream error to OpenAI's error shape;
@@ -62,7 +62,7 @@ public sealed class ChatCompletionsHandler(
             // 3. Policy.
             ctx.ErrorStage = "policy";
             ctx.RequestedModel = request.Model;
-            var shaped = ApplyPolicy(http, ctx, request);
+            var shaped = await ApplyPolicyAsync(http, ctx, request, ct);
             if (shaped.Rejection is not null)
                 throw new GatewayException(403, OpenAiErrorTypes.Permission, shaped.Rejection, code: "profile_not_allowed");
             if (shaped.FailedClosed)
@@ -74,7 +74,8 @@ public sealed class ChatCompletionsHandler(
 
             // 4. Translate.
             ctx.ErrorStage = "translate";
-            var translation = translators.RequestTranslator(shaped.Snapshot).Translate(request, shaped.Model);
+            var storedThinking = await ThinkingPrefetch.LoadAsync(thinking, request, shaped.Snapshot.Catalogue, shaped.Model, ct);
+            var translation = translators.RequestTranslator(shaped.Snapshot).Translate(request, shaped.Model, storedThinking);
             ctx.Stream = translation.Request.Stream == true;
             ctx.Adjustments = translation.Adjustments;
             if (translation.Adjustments.Count > 0)
@@ -120,7 +121,7 @@ public sealed class ChatCompletionsHandler(
             if (ctx.ErrorType is null) ctx.ErrorStage = null;
 
             // 9. Response rules.
-            if (policyEngine.ObserveResponse(shaped, folded) is not null && shaped.Context is { } policyContext)
+            if (await policyEngine.ObserveResponseAsync(shaped, folded) is not null && shaped.Context is { } policyContext)
                 ctx.PolicyTags = new Dictionary<string, string>(policyContext.Tags);
         }
         catch (GatewayException error)
@@ -143,10 +144,10 @@ public sealed class ChatCompletionsHandler(
         }
     }
 
-    private ShapedRequest ApplyPolicy(HttpContext http, GatewayRequestContext ctx, ChatCompletionRequest request)
+    private async ValueTask<ShapedRequest> ApplyPolicyAsync(HttpContext http, GatewayRequestContext ctx, ChatCompletionRequest request, CancellationToken ct)
     {
         var snapshot = policies.Current; // read once: a reload mid-request does not change this request
-        var shaped = policyEngine.ShapeRequest(snapshot, new PolicyRequestInput(request, ctx.KeySha256, SafeHeaders.From(http.Request.Headers), DateTimeOffset.UtcNow));
+        var shaped = await policyEngine.ShapeRequestAsync(snapshot, new PolicyRequestInput(request, ctx.KeySha256, SafeHeaders.From(http.Request.Headers), DateTimeOffset.UtcNow), ct);
         ctx.Profile = shaped.Profile.Name;
         ctx.PolicyVersion = snapshot.Version;
         ctx.PolicyChanges = shaped.ChangeSummary;
