@@ -26,7 +26,7 @@ public sealed class InProcessChurn(string repoRoot, ReloadOptions options)
 
     public sealed record Result(int Reloads, IReadOnlyList<Checkpoint> Checkpoints, IReadOnlyList<double> ReloadMs, int Failures, IReadOnlyList<string> FailureExamples, long RuleRuns, long RuleTimeouts, double Seconds);
 
-    public Result Run()
+    public async Task<Result> RunAsync()
     {
         var clock = Stopwatch.StartNew();
         using var policies = PolicyWorkspace.Create(repoRoot, "inproc");
@@ -52,7 +52,7 @@ public sealed class InProcessChurn(string repoRoot, ReloadOptions options)
                 failures.Add($"reload {i}: succeeded {outcome.Succeeded}, changed {outcome.Changed}: {string.Join("; ", outcome.Errors)}");
             for (var r = 0; r < 2; r++)
             {
-                var shaped = engine.ShapeRequest(store.Current, new PolicyRequestInput(request, null, headers, DateTimeOffset.UtcNow));
+                var shaped = await engine.ShapeRequestAsync(store.Current, new PolicyRequestInput(request, null, headers, DateTimeOffset.UtcNow));
                 var step = shaped.Report?.Steps.FirstOrDefault(s => s.Id == "rule:long-sessions-to-opus");
                 if (step?.Status == Gateway.Policy.Pipeline.StepStatus.TimedOut) timeouts++; // fail-open: first run of a new rule includes its JIT
                 else if (shaped.Profile.Name != "research" || step is null || step.Error is not null)

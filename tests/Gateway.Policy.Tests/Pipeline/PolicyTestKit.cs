@@ -41,13 +41,13 @@ internal static class PolicyTestKit
     public static BuiltInStepOptions FreshOptions() => new() { SessionStore = new InMemorySessionModelStore(), RegexTimeout = TimeSpan.FromSeconds(2) };
 
     /// <summary>Maps, runs the request stage, writes back: the full host path of a request through the policy layer.</summary>
-    public static (ChatCompletionRequest Request, PipelineReport Report, PolicyContext Context) Run(CompiledProfile profile, string json,
+    public static async Task<(ChatCompletionRequest Request, PipelineReport Report, PolicyContext Context)> RunAsync(CompiledProfile profile, string json,
         RuleHealth? health = null, string? sessionId = null, ProfileView? profileView = null, string? model = null)
     {
         var request = Parse(json);
         var view = View(request, sessionId, model ?? Sonnet);
         var context = Context(view, profileView ?? ProfileView(profile.Name, profile.Config.Routing.OpusAllowed));
-        var report = PolicyPipeline.RunRequest(profile, context, health ?? new RuleHealth(), NullLogger.Instance);
+        var report = await PolicyPipeline.RunRequestAsync(profile, context, health ?? new RuleHealth(), NullLogger.Instance);
         if (!report.Failed) RequestViewMapper.ApplyTo(view, request);
         return (request, report, context);
     }
