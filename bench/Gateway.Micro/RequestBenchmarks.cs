@@ -35,6 +35,7 @@ public class RequestBenchmarks
     private ContextPruner _pruner = null!;
     private Gateway.Economy.CacheSettings _cacheConfig = null!;
     private ModelCatalogue _catalogue = null!;
+    private readonly InMemoryThinkingStore _thinking = new();
 
     [GlobalSetup]
     public void Setup()
@@ -43,13 +44,14 @@ public class RequestBenchmarks
         _catalogue = Fixtures.Catalogue();
         _snapshot = Fixtures.Snapshot();
         _engine = new PolicyEngine(null, null, TiktokenEstimator.Instance, NullLogger.Instance);
-        _translator = new ChatToMessagesRequestTranslator(_catalogue, new InMemoryThinkingStore(), new TranslationOptions());
+        _translator = new ChatToMessagesRequestTranslator(_catalogue, new TranslationOptions());
         _planner = new PromptCachePlanner(new InMemoryPrefixHashStore(), TiktokenEstimator.Instance);
         _pruner = new ContextPruner(TiktokenEstimator.Instance);
         _cacheConfig = Gateway.Host.Economy.EconomySettings.Of(_snapshot.Default);
 
         _parsed = ChatCompletionRequestParser.Parse(_body);
-        var shaped = ShapeFresh();
+        // The default profile has no script rule and an in-memory session store: shaping completes synchronously here.
+        var shaped = ShapeFreshAsync().AsTask().GetAwaiter().GetResult();
         _upstream = _translator.ApplyModelRules(shaped.Request, shaped.Shaped.Model).Request;
         _catalogue.TryGet(_upstream.Model, out var model);
         _model = model;
@@ -57,11 +59,12 @@ public class RequestBenchmarks
     }
 
     /// <summary>Parse, ingress translation to the canonical request, policy: the handler's steps 2-4.</summary>
-    private (CanonicalRequest Request, ShapedRequest Shaped) ShapeFresh()
+    private async ValueTask<(ChatCompletionRequest Client, CanonicalRequest Request, ShapedRequest Shaped)> ShapeFreshAsync()
     {
-        var request = _translator.ToCanonical(ChatCompletionRequestParser.Parse(_body));
-        var shaped = _engine.ShapeRequest(_snapshot, new PolicyRequestInput(request, null, _headers, DateTimeOffset.UtcNow));
-        return (request, shaped);
+        var client = ChatCompletionRequestParser.Parse(_body);
+        var request = _translator.ToCanonical(client);
+        var shaped = await _engine.ShapeRequestAsync(_snapshot, new PolicyRequestInput(request, null, _headers, DateTimeOffset.UtcNow));
+        return (client, request, shaped);
     }
 
     [Benchmark(Description = "parse")]
@@ -71,7 +74,7 @@ public class RequestBenchmarks
     public MessagesRequest Translate() => _translator.Translate(_parsed, _catalogue.DefaultModel).Request;
 
     [Benchmark(Description = "parse + canonical + policy ShapeRequest (default profile)")]
-    public ShapedRequest ParseAndShape() => ShapeFresh().Shaped;
+    public async Task<ShapedRequest> ParseAndShape() => (await ShapeFreshAsync()).Shaped;
 
     [Benchmark(Description = "context pruner (fits: estimate only)")]
     public PruneResult Prune() => _pruner.Prune(_upstream, int.MaxValue);
@@ -91,8 +94,9 @@ public class RequestBenchmarks
     [Benchmark(Description = "whole request path (parse..serialize upstream body)")]
     public async Task<int> WholeRequestPath()
     {
-        var (request, shaped) = ShapeFresh();
-        var upstream = _translator.ApplyModelRules(request, shaped.Model).Request;
+        var (client, request, shaped) = await ShapeFreshAsync();
+        var thinking = await ThinkingPrefetch.LoadAsync(_thinking, client, _catalogue, shaped.Model);
+        var upstream = _translator.ApplyModelRules(request, shaped.Model, thinking).Request;
         _pruner.Prune(upstream, Math.Max(1024, (_model?.ContextWindow ?? 200_000) - upstream.MaxTokens));
         ResponseCacheKey.Compute(upstream, shaped.Profile.Name);
         await _planner.ApplyAsync(upstream, _model, _cacheConfig, "default/whole");

@@ -27,7 +27,7 @@ public sealed class InProcessChurn(string repoRoot, ReloadOptions options)
 
     public sealed record Result(int Reloads, IReadOnlyList<Checkpoint> Checkpoints, IReadOnlyList<double> ReloadMs, int Failures, IReadOnlyList<string> FailureExamples, long RuleRuns, long RuleTimeouts, double Seconds);
 
-    public Result Run()
+    public async Task<Result> RunAsync()
     {
         var clock = Stopwatch.StartNew();
         using var policies = PolicyWorkspace.Create(repoRoot, "inproc");
@@ -53,8 +53,8 @@ public sealed class InProcessChurn(string repoRoot, ReloadOptions options)
                 failures.Add($"reload {i}: succeeded {outcome.Succeeded}, changed {outcome.Changed}: {string.Join("; ", outcome.Errors)}");
             for (var r = 0; r < 2; r++)
             {
-                var canonical = new ChatToMessagesRequestTranslator(store.Current.Catalogue, new InMemoryThinkingStore(), new TranslationOptions()).ToCanonical(request);
-                var shaped = engine.ShapeRequest(store.Current, new PolicyRequestInput(canonical, null, headers, DateTimeOffset.UtcNow));
+                var canonical = new ChatToMessagesRequestTranslator(store.Current.Catalogue, new TranslationOptions()).ToCanonical(request);
+                var shaped = await engine.ShapeRequestAsync(store.Current, new PolicyRequestInput(canonical, null, headers, DateTimeOffset.UtcNow));
                 var step = shaped.Report?.Steps.FirstOrDefault(s => s.Id == "rule:long-sessions-to-opus");
                 if (step?.Status == Gateway.Policy.Pipeline.StepStatus.TimedOut) timeouts++; // fail-open: first run of a new rule includes its JIT
                 else if (shaped.Profile.Name != "research" || step is null || step.Error is not null)

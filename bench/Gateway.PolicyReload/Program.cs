@@ -106,7 +106,7 @@ InProcessChurn.Result? inProcess = null;
 if (options.InProcess && options.MemoryReloads > 0)
 {
     Console.WriteLine($"in-process: {options.MemoryReloads} reloads of a changed rule through PolicyStore");
-    inProcess = new InProcessChurn(workspace.Root, options).Run();
+    inProcess = await new InProcessChurn(workspace.Root, options).RunAsync();
 }
 
 // 8.

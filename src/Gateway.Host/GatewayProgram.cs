@@ -12,7 +12,7 @@ public static class GatewayProgram
     public static async Task<int> RunAsync(string[] args, DemoUpstreamFactory? demoUpstream)
     {
         // The same binary is the policy CLI: `policy check|explain|test` runs and exits without starting the server.
-        if (PolicyCli.IsPolicyCommand(args)) return PolicyCli.Run(args, Console.Out, Console.Error);
+        if (PolicyCli.IsPolicyCommand(args)) return await PolicyCli.RunAsync(args, Console.Out, Console.Error);
 
         // Bootstrap logger first, so a failing start-up (bad configuration) is reported clearly before the host exists.
         Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();

@@ -111,16 +111,6 @@ public sealed partial class RedisConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// <see cref="ExecuteAsync{T}"/> for stores behind a synchronous interface: blocks at most the operation timeout, plus a margin
-    /// for a late continuation (never a second timeout); a failed outcome when that passes.
-    /// </summary>
-    internal RedisOutcome<T> Execute<T>(string operation, Func<IDatabase, Task<T>> command)
-    {
-        var pending = ExecuteAsync(operation, command, CancellationToken.None).AsTask();
-        return pending.Wait(_settings.OperationTimeout + TimeSpan.FromMilliseconds(100)) ? pending.Result : RedisOutcome<T>.Failed;
-    }
-
     /// <summary>Sends a command without waiting for its reply (fail-open: skipped when Redis is unavailable). False when skipped.</summary>
     internal bool FireAndForget(string operation, Action<IDatabase> command)
     {

@@ -14,8 +14,8 @@ namespace Gateway.Core.Translation;
 /// <item>reject what cannot be fixed (<c>n</c> &gt; 1);</item>
 /// <item>tools (or legacy <c>functions</c>): names sanitized, schemas made object schemas;</item>
 /// <item>history: system, messages, tool_use/tool_result pairing (<see cref="MessageHistoryMapper"/>);</item>
-/// <item>thinking: from <c>reasoning_effort</c> and the model's rules; restore earlier thinking blocks from
-///   <see cref="IThinkingStore"/>, or turn thinking off when the last tool turn cannot be restored;</item>
+/// <item>thinking: from <c>reasoning_effort</c> and the model's rules; restore earlier thinking blocks from the stored thinking
+///   the caller loaded first (<see cref="ThinkingPrefetch"/>), or turn thinking off when the last tool turn cannot be restored;</item>
 /// <item><c>response_format</c>: json_object -> a system instruction; json_schema -> a forced tool
 ///   (<see cref="ResponseShaping.JsonModeToolName"/>) whose input_schema is the schema, unless the model rejects
 ///   forced tool_choice (always, or with thinking on) or the schema is not an object schema — then the instruction
@@ -35,18 +35,19 @@ public sealed class ChatToMessagesRequestTranslator
     public const string DefaultJsonToolName = "json_response";
 
     private readonly ModelCatalogue _catalogue;
-    private readonly IThinkingStore _thinking;
     private readonly TranslationOptions _options;
 
-    public ChatToMessagesRequestTranslator(ModelCatalogue catalogue, IThinkingStore thinking, TranslationOptions options)
+    public ChatToMessagesRequestTranslator(ModelCatalogue catalogue, TranslationOptions options)
     {
         _catalogue = catalogue ?? throw new ArgumentNullException(nameof(catalogue));
-        _thinking = thinking ?? throw new ArgumentNullException(nameof(thinking));
         _options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
     /// <summary>Both steps at once, for a model known up front: <see cref="ToCanonical"/> then <see cref="ApplyModelRules"/>.</summary>
-    public RequestTranslation Translate(ChatCompletionRequest request, string upstreamModel) => ApplyModelRules(ToCanonical(request), upstreamModel);
+    /// <param name="thinking">Stored thinking by tool-call id, loaded by the caller before translating
+    /// (<see cref="ThinkingPrefetch.LoadAsync(IThinkingStore, ChatCompletionRequest, CancellationToken)"/>); null: none.</param>
+    public RequestTranslation Translate(ChatCompletionRequest request, string upstreamModel, IReadOnlyDictionary<string, StoredThinking>? thinking = null) =>
+        ApplyModelRules(ToCanonical(request), upstreamModel, thinking);
 
     /// <summary>
     /// Step one, before any model is chosen: the conversation as a Messages request (steps 1-3 and stop, user, unsupported
@@ -96,7 +97,8 @@ public sealed class ChatToMessagesRequestTranslator
     /// request, in place — thinking (restoring stored thinking blocks), response_format, tool_choice, sampling, max_tokens, and
     /// the placeholder turns the model needs. Call once per canonical request.
     /// </summary>
-    public RequestTranslation ApplyModelRules(CanonicalRequest canonical, string upstreamModel)
+    /// <param name="thinking">Stored thinking by tool-call id, loaded before (<see cref="ThinkingPrefetch"/>); null: none.</param>
+    public RequestTranslation ApplyModelRules(CanonicalRequest canonical, string upstreamModel, IReadOnlyDictionary<string, StoredThinking>? thinking = null)
     {
         ArgumentNullException.ThrowIfNull(canonical);
         ArgumentException.ThrowIfNullOrWhiteSpace(upstreamModel);
@@ -113,7 +115,7 @@ public sealed class ChatToMessagesRequestTranslator
         var system = result.System ?? [];
 
         // 4. Thinking.
-        var thinkingOn = ApplyThinking(request, result, state.ClientToolCallIds, rules, upstreamModel, adjustments, out var budget);
+        var thinkingOn = ApplyThinking(request, result, state.ClientToolCallIds, rules, upstreamModel, thinking ?? ThinkingPrefetch.None, adjustments, out var budget);
         var forcedAllowed = !rules.ForcedToolChoiceRejected && !(thinkingOn && rules.ForcedToolChoiceWithThinkingRejected);
 
         // 5. response_format.
@@ -221,7 +223,7 @@ public sealed class ChatToMessagesRequestTranslator
 
     private bool ApplyThinking(ChatCompletionRequest request, MessagesRequest result,
         IReadOnlyDictionary<MessagesRequestMessage, List<string>> clientToolCallIds,
-        ModelParameterRules rules, string model, List<string> adjustments, out int? budget)
+        ModelParameterRules rules, string model, IReadOnlyDictionary<string, StoredThinking> stored, List<string> adjustments, out int? budget)
     {
         budget = null;
         var effort = request.ReasoningEffort?.Trim().ToLowerInvariant();
@@ -254,7 +256,7 @@ public sealed class ChatToMessagesRequestTranslator
         if (!on) return false;
 
         // Thinking on: the last assistant turn with tool_use needs its thinking blocks back (signature intact).
-        var restoredLast = RestoreThinking(result.Messages, clientToolCallIds, model, out var lastToolTurn);
+        var restoredLast = RestoreThinking(result.Messages, clientToolCallIds, model, stored, out var lastToolTurn);
         if (lastToolTurn is not null && !restoredLast)
         {
             if (rules.ThinkingDefault == ThinkingDefault.Always)
@@ -295,7 +297,7 @@ public sealed class ChatToMessagesRequestTranslator
         || (_catalogue.TryGet(stored, out var a) && _catalogue.TryGet(requested, out var b) && ReferenceEquals(a, b));
 
     private bool RestoreThinking(List<MessagesRequestMessage> messages, IReadOnlyDictionary<MessagesRequestMessage, List<string>> clientToolCallIds,
-        string model, out MessagesRequestMessage? lastToolTurn)
+        string model, IReadOnlyDictionary<string, StoredThinking> stored, out MessagesRequestMessage? lastToolTurn)
     {
         lastToolTurn = null;
         var lastAssistant = messages.LastOrDefault(m => m.Role == "assistant");
@@ -306,7 +308,7 @@ public sealed class ChatToMessagesRequestTranslator
             if (!message.Content.Any(b => b.Type == "tool_use")) continue;
             StoredThinking? found = null;
             foreach (var id in clientIds)
-                if (_thinking.TryGet(id, out var t) && t is not null && SameModel(t.Model, model) && t.Blocks.Count > 0)
+                if (stored.TryGetValue(id, out var t) && t is not null && SameModel(t.Model, model) && t.Blocks.Count > 0)
                 { found = t; break; }
             if (found is not null)
                 message.Content.InsertRange(0, found.Blocks.Select(b => b.Type == "redacted_thinking"

@@ -14,9 +14,17 @@ public sealed record StoredThinkingBlock(string Type, string? Thinking, string? 
 /// <summary>The thinking blocks that preceded a tool call, and the model that wrote them (they are only valid for that model).</summary>
 public sealed record StoredThinking(string Model, IReadOnlyList<StoredThinkingBlock> Blocks);
 
-/// <summary>Remembers thinking blocks by the tool-call id they preceded. Implementations are thread-safe and bounded.</summary>
+/// <summary>
+/// Remembers thinking blocks by the tool-call id they preceded. Implementations are thread-safe and bounded, and never block the
+/// calling thread: <see cref="Save"/> is write-behind, <see cref="GetAsync"/> answers a local copy synchronously and awaits a shared
+/// store (bounded, fail-open) only on a local miss. The request translator never reads the store itself: the caller loads what it
+/// needs first (<see cref="ThinkingPrefetch"/>).
+/// </summary>
 public interface IThinkingStore
 {
+    /// <summary>Stores the thinking that preceded <paramref name="toolCallId"/>. Never waits (a shared store is written behind).</summary>
     void Save(string toolCallId, StoredThinking thinking);
-    bool TryGet(string toolCallId, out StoredThinking? thinking);
+
+    /// <summary>The thinking stored for <paramref name="toolCallId"/>, or null. Throws only when <paramref name="ct"/> is cancelled.</summary>
+    ValueTask<StoredThinking?> GetAsync(string toolCallId, CancellationToken ct = default);
 }

@@ -18,5 +18,7 @@ public sealed class InMemoryThinkingStore(int capacity = 10_000) : IThinkingStor
         while (_entries.Count > capacity && _order.TryDequeue(out var oldest)) _entries.TryRemove(oldest, out _);
     }
 
-    public bool TryGet(string toolCallId, out StoredThinking? thinking) => _entries.TryGetValue(toolCallId, out thinking);
+    /// <summary>Always completes synchronously.</summary>
+    public ValueTask<StoredThinking?> GetAsync(string toolCallId, CancellationToken ct = default) =>
+        new(_entries.TryGetValue(toolCallId, out var thinking) ? thinking : null);
 }

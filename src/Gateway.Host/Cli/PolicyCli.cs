@@ -27,7 +27,13 @@ public static class PolicyCli
 {
     public static bool IsPolicyCommand(string[] args) => args.Length > 0 && args[0] == "policy";
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>
+    /// <see cref="RunAsync"/>, blocking until it ends: for callers that are not async (tests). The CLI is a process of its own, not
+    /// a request thread of the server, so blocking here is harmless.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error).GetAwaiter().GetResult();
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         if (args.Length < 2) return Usage(error);
         try
@@ -35,8 +41,8 @@ public static class PolicyCli
             return args[1] switch
             {
                 "check" => Check(args.Length > 2 ? args[2] : DefaultDirectory(), output, error),
-                "explain" => Explain(args[2..], output, error),
-                "test" => Test(args.Length > 2 ? args[2] : DefaultDirectory(), output, error),
+                "explain" => await ExplainAsync(args[2..], output, error),
+                "test" => await TestAsync(args.Length > 2 ? args[2] : DefaultDirectory(), output, error),
                 _ => Usage(error),
             };
         }
@@ -90,7 +96,7 @@ public static class PolicyCli
 
     // ---- explain ----
 
-    private static int Explain(string[] args, TextWriter output, TextWriter error)
+    private static async Task<int> ExplainAsync(string[] args, TextWriter output, TextWriter error)
     {
         string? requestFile = null, profile = null, key = null;
         int? line = null;
@@ -128,7 +134,7 @@ public static class PolicyCli
         var translator = Translator(catalogue);
         var request = ToCanonical(translator, ParseRequest(ReadRequestJson(requestFile, line)));
         var engine = Engine();
-        var shaped = engine.ShapeRequest(snapshot, new PolicyRequestInput(request, key is null ? null : KeyHash.Sha256Hex(key), headers, DateTimeOffset.UtcNow) { ForceProfile = profile });
+        var shaped = await engine.ShapeRequestAsync(snapshot, new PolicyRequestInput(request, key is null ? null : KeyHash.Sha256Hex(key), headers, DateTimeOffset.UtcNow) { ForceProfile = profile });
 
         output.WriteLine($"policy version {snapshot.Version} ({dir})");
         output.WriteLine($"profile: {shaped.Profile.Name} (selected by {shaped.ProfileReason})");
@@ -164,7 +170,7 @@ public static class PolicyCli
 
     // ---- test ----
 
-    private static int Test(string dir, TextWriter output, TextWriter error)
+    private static async Task<int> TestAsync(string dir, TextWriter output, TextWriter error)
     {
         var built = Build(dir);
         if (built.Snapshot is not { } snapshot)
@@ -180,7 +186,7 @@ public static class PolicyCli
         int passed = 0, failed = 0;
         foreach (var test in loaded.Cases)
         {
-            var failures = RunCaseOffTheClock(test, dir);
+            var failures = await RunCaseOffTheClockAsync(test, dir);
             if (failures.Count == 0)
             {
                 passed++;
@@ -206,14 +212,14 @@ public static class PolicyCli
     /// not on the policies. So a case that fails while a rule timed out runs again, warm, and if it keeps failing that way the
     /// failures name the timed-out rules, instead of blaming the rule's logic ("did not change the request").
     /// </summary>
-    private static List<string> RunCaseOffTheClock(PolicyTestCase test, string dir)
+    private static async Task<List<string>> RunCaseOffTheClockAsync(PolicyTestCase test, string dir)
     {
         for (var attempt = 1; ; attempt++)
         {
             // Each case gets a fresh engine and session store: cases must not influence each other through sticky routing.
             var fresh = Build(dir).Snapshot!;
             var timedOut = new List<Gateway.Policy.Pipeline.StepReport>();
-            var failures = RunCase(test, fresh, timedOut);
+            var failures = await RunCaseAsync(test, fresh, timedOut);
             if (failures.Count == 0 || timedOut.Count == 0) return failures;
             if (attempt == TimingAttempts)
                 return [.. failures, .. timedOut.Select(s => $"step '{s.Id}' timed out in each of {TimingAttempts} runs: {s.Error}")];
@@ -221,7 +227,7 @@ public static class PolicyCli
     }
 
     /// <summary>The failed expectations of one run of <paramref name="test"/>; steps that ran over their budget go to <paramref name="timedOut"/>.</summary>
-    internal static List<string> RunCase(PolicyTestCase test, PolicySnapshot snapshot, List<Gateway.Policy.Pipeline.StepReport>? timedOut = null)
+    internal static async Task<List<string>> RunCaseAsync(PolicyTestCase test, PolicySnapshot snapshot, List<Gateway.Policy.Pipeline.StepReport>? timedOut = null)
     {
         var catalogue = snapshot.Catalogue;
         var failures = new List<string>();
@@ -235,7 +241,7 @@ public static class PolicyCli
         {
             return [$"request does not parse: {ex.Message}"];
         }
-        var shaped = Engine().ShapeRequest(snapshot, new PolicyRequestInput(request,
+        var shaped = await Engine().ShapeRequestAsync(snapshot, new PolicyRequestInput(request,
             test.Key is null ? null : KeyHash.Sha256Hex(test.Key), test.Headers, DateTimeOffset.UtcNow) { ForceProfile = test.Profile });
         if (shaped.Report is { } report) timedOut?.AddRange(report.Steps.Where(s => s.Status == Gateway.Policy.Pipeline.StepStatus.TimedOut));
         var e = test.Expect;
@@ -274,7 +280,7 @@ public static class PolicyCli
             TiktokenEstimator.Instance, NullLogger.Instance);
 
     private static ChatToMessagesRequestTranslator Translator(ModelCatalogue catalogue) =>
-        new(catalogue, new InMemoryThinkingStore(), new TranslationOptions());
+        new(catalogue, new TranslationOptions()); // no earlier response: no stored thinking
 
     private static CanonicalRequest ToCanonical(ChatToMessagesRequestTranslator translator, ChatCompletionRequest request)
     {

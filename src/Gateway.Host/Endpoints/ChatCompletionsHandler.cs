@@ -30,7 +30,8 @@ namespace Gateway.Host.Endpoints;
 /// 3. ingress translation: the canonical request, an Anthropic Messages request whose model is not chosen yet;
 /// 4. apply the policy layer to it on the snapshot captured once for this request: select the profile, resolve the model,
 ///    run the profile's request pipeline (strip, cap, route, diff-first, script rules); say why in <c>X-Model-Source</c>;
-///    then the chosen model's parameter rules (thinking, sampling, limits), recording every adjustment;
+///    then the chosen model's parameter rules (thinking, sampling, limits), recording every adjustment (the stored thinking
+///    they may restore is loaded first, awaited);
 /// 5. token economy: fit the context window, answer from the response cache on a HIT, place prompt-cache breakpoints;
 /// 6. send upstream, returning when headers arrive (504 on first-byte timeout, cancelled when the client leaves);
 /// 7. map an upstream error to OpenAI's error shape;
@@ -71,7 +72,7 @@ public sealed class ChatCompletionsHandler(
 
             // 4. Policy: profile, model, pipeline, all on the canonical request.
             ctx.ErrorStage = "policy";
-            var shaped = ApplyPolicy(http, ctx, snapshot, canonical);
+            var shaped = await ApplyPolicyAsync(http, ctx, snapshot, canonical, ct);
             if (shaped.Rejection is not null)
                 throw new GatewayException(403, OpenAiErrorTypes.Permission, shaped.Rejection, code: "profile_not_allowed");
             if (shaped.FailedClosed)
@@ -83,7 +84,8 @@ public sealed class ChatCompletionsHandler(
 
             // 4b. The model's parameter rules, for the model the policy chose.
             ctx.ErrorStage = "translate";
-            var translation = translator.ApplyModelRules(canonical, shaped.Model);
+            var storedThinking = await ThinkingPrefetch.LoadAsync(thinking, request, shaped.Snapshot.Catalogue, shaped.Model, ct);
+            var translation = translator.ApplyModelRules(canonical, shaped.Model, storedThinking);
             ctx.Stream = translation.Request.Stream == true;
             ctx.Adjustments = translation.Adjustments;
             if (translation.Adjustments.Count > 0)
@@ -132,7 +134,7 @@ public sealed class ChatCompletionsHandler(
             if (ctx.ErrorType is null) ctx.ErrorStage = null;
 
             // 9. Response rules.
-            if (policyEngine.ObserveResponse(shaped, folded) is not null && shaped.Context is { } policyContext)
+            if (await policyEngine.ObserveResponseAsync(shaped, folded) is not null && shaped.Context is { } policyContext)
                 ctx.PolicyTags = new Dictionary<string, string>(policyContext.Tags);
         }
         catch (GatewayException error)
@@ -155,9 +157,9 @@ public sealed class ChatCompletionsHandler(
         }
     }
 
-    private ShapedRequest ApplyPolicy(HttpContext http, GatewayRequestContext ctx, PolicySnapshot snapshot, CanonicalRequest request)
+    private async ValueTask<ShapedRequest> ApplyPolicyAsync(HttpContext http, GatewayRequestContext ctx, PolicySnapshot snapshot, CanonicalRequest request, CancellationToken ct)
     {
-        var shaped = policyEngine.ShapeRequest(snapshot, new PolicyRequestInput(request, ctx.KeySha256, SafeHeaders.From(http.Request.Headers), DateTimeOffset.UtcNow));
+        var shaped = await policyEngine.ShapeRequestAsync(snapshot, new PolicyRequestInput(request, ctx.KeySha256, SafeHeaders.From(http.Request.Headers), DateTimeOffset.UtcNow), ct);
         ctx.Profile = shaped.Profile.Name;
         ctx.PolicyVersion = snapshot.Version;
         ctx.PolicyChanges = shaped.ChangeSummary;

@@ -10,13 +10,13 @@ namespace Gateway.Host.Policies;
 /// The core services that depend on the model catalogue, one set per policy snapshot: <c>models.yaml</c> reloads with the
 /// policies, so a request translates with the catalogue of the snapshot it captured. Built once per snapshot, on first use.
 /// </summary>
-public sealed class SnapshotTranslators(IThinkingStore thinking, TranslationOptions options, PolicyEngine engine)
+public sealed class SnapshotTranslators(TranslationOptions options, PolicyEngine engine)
 {
     private readonly ConditionalWeakTable<PolicySnapshot, ChatToMessagesRequestTranslator> _translators = new();
     private readonly ConditionalWeakTable<PolicySnapshot, ModelResolver> _resolvers = new();
 
     public ChatToMessagesRequestTranslator RequestTranslator(PolicySnapshot snapshot) =>
-        _translators.GetValue(snapshot, s => new ChatToMessagesRequestTranslator(s.Catalogue, thinking, options));
+        _translators.GetValue(snapshot, s => new ChatToMessagesRequestTranslator(s.Catalogue, options));
 
     /// <summary>The gateway-wide resolver of a snapshot (<c>GET /v1/models</c>): catalogue ids, API aliases and aliases.</summary>
     public ModelResolver Resolver(PolicySnapshot snapshot) =>

@@ -17,7 +17,19 @@ public abstract class BuiltInStep(string id, BuiltInStepOptions options) : IPoli
     public bool Trusted => true;
     protected BuiltInStepOptions Options { get; } = options;
 
-    public abstract void Apply(PolicyContext context, RuleScope scope, ResponseView? response);
+    /// <summary>
+    /// Runs <see cref="Apply"/> inline and returns a completed task: built-in steps work on the request in memory and never wait.
+    /// A step that reads shared state (route_model and the session store) overrides this and awaits instead.
+    /// </summary>
+    public virtual ValueTask ApplyAsync(PolicyContext context, RuleScope scope, ResponseView? response, CancellationToken ct)
+    {
+        Apply(context, scope, response);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The step's synchronous work (steps that override <see cref="ApplyAsync"/> instead need not implement it).</summary>
+    public virtual void Apply(PolicyContext context, RuleScope scope, ResponseView? response) =>
+        throw new NotSupportedException($"Policy step {Id} runs through {nameof(ApplyAsync)} only.");
 
     /// <summary>A compiled, culture-invariant regex with the configured match timeout.</summary>
     protected Regex Compile(string pattern, RegexOptions extra = RegexOptions.None) =>

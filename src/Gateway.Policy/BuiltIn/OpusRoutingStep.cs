@@ -45,7 +45,11 @@ public sealed class OpusRoutingStep : BuiltInStep, IRequestStageObserver
         _store = options.SessionStore;
     }
 
-    public override void Apply(PolicyContext context, RuleScope scope, ResponseView? response)
+    /// <summary>
+    /// Decides the route. Only the sticky lookup can wait (the session store reads its local copy first, and Redis, bounded, only on a
+    /// local miss): it is awaited, so a slow Redis never holds the request thread.
+    /// </summary>
+    public override async ValueTask ApplyAsync(PolicyContext context, RuleScope scope, ResponseView? response, CancellationToken ct)
     {
         if (!_config.Enabled) return;
         var request = context.Request;
@@ -64,7 +68,8 @@ public sealed class OpusRoutingStep : BuiltInStep, IRequestStageObserver
         if (request.Model != profile.DefaultModel) return;
 
         // 3. Sticky.
-        if (SessionKey(context) is { } key && _store.TryGet(key, out var remembered) && remembered.RequestedModel == request.RequestedModel)
+        if (SessionKey(context) is { } key && await _store.GetAsync(key, ct).ConfigureAwait(false) is { } remembered
+            && remembered.RequestedModel == request.RequestedModel)
         {
             if (remembered.Model == request.Model) return;
             var upgrade = remembered.Model == profile.OpusModel;

@@ -62,7 +62,7 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
     /// <summary>The gateway-wide Opus model for a snapshot: <c>OPUS_MODEL</c>, else the catalogue's Opus.</summary>
     public string OpusModel(PolicySnapshot snapshot) => opusModelOverride ?? snapshot.Catalogue.OpusModel;
 
-    public ShapedRequest ShapeRequest(PolicySnapshot snapshot, PolicyRequestInput input)
+    public async ValueTask<ShapedRequest> ShapeRequestAsync(PolicySnapshot snapshot, PolicyRequestInput input, CancellationToken ct = default)
     {
         var request = input.Request;
         var requestedModel = request.Intent.Model;
@@ -89,7 +89,7 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
             config.Models.Allowed, config.Settings);
         PolicyContext? context = null;
         context = new PolicyContext(view, profileView, tokens, new LoggerPolicyLog(log, () => context?.CurrentRuleId ?? ""), input.Now);
-        var report = PolicyPipeline.RunRequest(profile, context, snapshot.Health, log);
+        var report = await PolicyPipeline.RunRequestAsync(profile, context, snapshot.Health, log, ct).ConfigureAwait(false);
         // A fail-closed profile stays closed when a rule was disabled for failing: skipping it would let requests through unchecked.
         if (!report.Failed && config.OnRuleError == FailureMode.Closed
             && report.Steps.FirstOrDefault(s => s.Status == StepStatus.SkippedDisabled) is { } disabled)
@@ -102,12 +102,12 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
     }
 
     /// <summary>Runs the profile's response stage (observe, tag). Never throws: failures are fail-open and logged.</summary>
-    public PipelineReport? ObserveResponse(ShapedRequest shaped, ResponseView response)
+    public async ValueTask<PipelineReport?> ObserveResponseAsync(ShapedRequest shaped, ResponseView response, CancellationToken ct = default)
     {
         if (shaped.Context is null || shaped.Profile.ResponseSteps.Count == 0) return null;
         try
         {
-            return PolicyPipeline.RunResponse(shaped.Profile, shaped.Context, shaped.Snapshot.Health, log, response);
+            return await PolicyPipeline.RunResponseAsync(shaped.Profile, shaped.Context, shaped.Snapshot.Health, log, response, ct).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

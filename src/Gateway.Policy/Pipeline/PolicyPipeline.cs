@@ -11,21 +11,25 @@ namespace Gateway.Policy.Pipeline;
 /// Runs a profile's ordered steps on one request. For each step of the stage:
 /// <list type="number">
 /// <item>skip it when <see cref="RuleHealth"/> disabled it (repeated failures, until the next reload);</item>
-/// <item>open a journaled scope (<c>context.BeginRule</c>) and apply it, inline: built-in steps are trusted, and script steps
-///   enforce their own hard time limit (they throw a timeout);</item>
+/// <item>open a journaled scope (<c>context.BeginRule</c>) and apply it, awaited: built-in steps are trusted and complete inline
+///   (the routing step may await the session store), and script steps enforce their own hard time limit on their worker, awaited
+///   without holding the request thread (they throw a timeout);</item>
 /// <item>success within its budget: keep its changes (<c>EndRule</c>) and reset its failure count;</item>
 /// <item>exception (regex match timeouts included) or over budget: undo everything it did (<c>Rollback</c>), count the failure,
 ///   and — fail-open, the default — log a warning and go on with the next step; a fail-closed profile
 ///   (<see cref="FailureMode.Closed"/>) stops and reports the failure, and the host answers 500 <c>policy_error</c>.</item>
 /// </list>
+/// A request cancelled while a step waits (<see cref="OperationCanceledException"/> with the request's token cancelled) rolls that
+/// step back and is rethrown: it is not counted as a failure of the step.
 /// Stateless and thread-safe (the context is per request).
 /// </summary>
 public static class PolicyPipeline
 {
     /// <summary>Runs the request stage, then lets <see cref="IRequestStageObserver"/> steps see the result.</summary>
-    public static PipelineReport RunRequest(CompiledProfile profile, PolicyContext context, RuleHealth health, ILogger log)
+    public static async ValueTask<PipelineReport> RunRequestAsync(CompiledProfile profile, PolicyContext context, RuleHealth health, ILogger log,
+        CancellationToken ct = default)
     {
-        var report = Run(profile, profile.RequestSteps, PolicyStage.Request, context, health, log, null);
+        var report = await RunAsync(profile, profile.RequestSteps, PolicyStage.Request, context, health, log, null, ct).ConfigureAwait(false);
         if (report.Failed) return report;
         for (var i = 0; i < profile.RequestSteps.Count; i++)
         {
@@ -39,14 +43,15 @@ public static class PolicyPipeline
     }
 
     /// <summary>Runs the response stage (observe and tag) on the folded answer.</summary>
-    public static PipelineReport RunResponse(CompiledProfile profile, PolicyContext context, RuleHealth health, ILogger log, ResponseView response)
+    public static ValueTask<PipelineReport> RunResponseAsync(CompiledProfile profile, PolicyContext context, RuleHealth health, ILogger log, ResponseView response,
+        CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return Run(profile, profile.ResponseSteps, PolicyStage.Response, context, health, log, response);
+        return RunAsync(profile, profile.ResponseSteps, PolicyStage.Response, context, health, log, response, ct);
     }
 
-    private static PipelineReport Run(CompiledProfile profile, IReadOnlyList<IPolicyStep> steps, PolicyStage stage, PolicyContext context,
-        RuleHealth health, ILogger log, ResponseView? response)
+    private static async ValueTask<PipelineReport> RunAsync(CompiledProfile profile, IReadOnlyList<IPolicyStep> steps, PolicyStage stage, PolicyContext context,
+        RuleHealth health, ILogger log, ResponseView? response, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(context);
@@ -68,7 +73,13 @@ public static class PolicyPipeline
             var scope = context.BeginRule(step.Id);
             var started = Stopwatch.GetTimestamp();
             Exception? error = null;
-            try { step.Apply(context, scope, response); }
+            try { await step.ApplyAsync(context, scope, response, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The client went away while the step waited: not the step's failure (no count, no disabling); undo and give up.
+                context.Rollback(scope);
+                throw;
+            }
             catch (Exception ex) { error = ex; }
             var elapsed = Stopwatch.GetElapsedTime(started);
             var ms = elapsed.TotalMilliseconds;

@@ -6,9 +6,9 @@ using Gateway.Policy.Pipeline;
 namespace Gateway.Policy.Scripting;
 
 /// <summary>
-/// A compiled <c>.csx</c> rule as a pipeline step. <see cref="Apply"/> runs the script on a dedicated worker thread
-/// (<see cref="ScriptWorkers"/>) and waits at most <see cref="Budget"/> plus a grace: a script that loops cannot hold the
-/// request past that. Immutable and thread-safe; every run gets its own <see cref="RuleGlobals"/> and submission object.
+/// A compiled <c>.csx</c> rule as a pipeline step. <see cref="ApplyAsync"/> runs the script on a dedicated worker thread
+/// (<see cref="ScriptWorkers"/>) and awaits it at most <see cref="Budget"/> plus a grace: a script that loops cannot hold the
+/// request past that, and the request's thread is free while the script runs. Immutable and thread-safe; every run gets its own <see cref="RuleGlobals"/> and submission object.
 /// </summary>
 public sealed class CompiledScriptRule : IPolicyStep
 {
@@ -56,9 +56,10 @@ public sealed class CompiledScriptRule : IPolicyStep
     /// runtime call goes on running until its next check, unable to change the request once the pipeline revokes its scope.
     /// Throws <see cref="RuleMemoryBudgetException"/> when the run allocated more than <see cref="MemoryBudget"/> (stopped at
     /// its next check, or found over at its end). Throws <see cref="RuleExecutionException"/> when the script throws (an
-    /// <see cref="OutOfMemoryException"/> from one huge allocation included).
+    /// <see cref="OutOfMemoryException"/> from one huge allocation included). <paramref name="ct"/> is not observed: the budget
+    /// bounds the wait, and a run is never left half-way because its client went away.
     /// </summary>
-    public void Apply(PolicyContext context, RuleScope scope, ResponseView? response)
+    public async ValueTask ApplyAsync(PolicyContext context, RuleScope scope, ResponseView? response, CancellationToken ct)
     {
         var globals = new RuleGlobals(context, scope, response);
         var entry = Handle.Entry;
@@ -67,7 +68,7 @@ public sealed class CompiledScriptRule : IPolicyStep
         // after stopping a run that is still going, the grace once more for its next check.
         var budget = new ScriptRunBudget(started + Budget.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond, scope, MemoryBudget);
         // Slot 0: the globals; slot 1: where the submission stores itself (Roslyn's submission array layout).
-        var outcome = _workers.Run(() => Failure(entry([globals, null])), budget, Budget + _grace, _grace);
+        var outcome = await _workers.RunAsync(() => Failure(entry([globals, null])), budget, Budget + _grace, _grace).ConfigureAwait(false);
         // Over its memory budget: whether a check stopped it or it finished (its last allocation after its last check), it failed.
         if (budget.OverMemory) throw new RuleMemoryBudgetException(Id, MemoryBudget, budget.AllocatedWhenOver);
         if (outcome.IsCompleted) return;
@@ -77,7 +78,8 @@ public sealed class CompiledScriptRule : IPolicyStep
 
     /// <summary>
     /// The script's own exception, taken from its task without rethrowing: a rethrow keeps the script frames only as text,
-    /// and <see cref="ScriptLine"/> needs them as frames. Scripts cannot await, so the task is complete here.
+    /// and <see cref="ScriptLine"/> needs them as frames. Scripts cannot await, so the task is complete here (the wait below is
+    /// a formality, and it runs on the script's worker thread, never on a request thread).
     /// </summary>
     private static Exception? Failure(Task<object> run)
     {

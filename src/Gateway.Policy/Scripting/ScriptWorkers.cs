@@ -4,7 +4,8 @@ namespace Gateway.Policy.Scripting;
 
 /// <summary>
 /// Dedicated threads that run rule scripts, so a script that loops forever burns one of these and never a thread-pool
-/// thread the host needs for requests. A caller waits for its item up to a deadline. Each run carries a
+/// thread the host needs for requests. A caller awaits its item up to a deadline, without holding a thread while it waits (the
+/// worker completes a task, whose continuations never run on the worker). Each run carries a
 /// <see cref="ScriptRunBudget"/>, made current on the worker while the script runs: the checks the compiler inserts into
 /// every loop and function body stop the script once its deadline passes (the caller then sees a timeout and the worker is
 /// free at once). When the caller's deadline passes while the script still runs (it is inside a long call into the runtime
@@ -49,21 +50,21 @@ internal sealed class ScriptWorkers
 
     /// <summary>
     /// Runs <paramref name="work"/> (which returns its failure, or throws it) on a worker with <paramref name="budget"/> current,
-    /// and waits up to <paramref name="timeout"/>, then, if it is still running, up to <paramref name="stopWait"/> more after
-    /// stopping it.
+    /// and awaits it up to <paramref name="timeout"/>, then, if it is still running, up to <paramref name="stopWait"/> more after
+    /// stopping it. The caller's thread is free meanwhile.
     /// </summary>
-    public WorkOutcome Run(Func<Exception?> work, ScriptRunBudget budget, TimeSpan timeout, TimeSpan stopWait)
+    public async ValueTask<WorkOutcome> RunAsync(Func<Exception?> work, ScriptRunBudget budget, TimeSpan timeout, TimeSpan stopWait)
     {
         var item = new WorkItem(work, budget);
         _queue.Add(item);
-        if (item.Done.Wait(timeout)) return Outcome(item);
+        if (await CompletesWithin(item.Done.Task, timeout).ConfigureAwait(false)) return Outcome(item);
 
         // Deadline passed. Not started yet: withdraw it so it never runs.
         if (Interlocked.CompareExchange(ref item.State, WorkItem.Abandoned, WorkItem.Queued) == WorkItem.Queued)
             return WorkOutcome.TimedOut(started: false);
         // Running: its next budget check throws. Usually that is at once; give it the stop wait.
         budget.Stop();
-        if (item.Done.Wait(stopWait)) return StoppedOutcome(item);
+        if (await CompletesWithin(item.Done.Task, stopWait).ConfigureAwait(false)) return StoppedOutcome(item);
         // Still running (inside a long runtime call): write its worker off and replace it.
         if (Interlocked.CompareExchange(ref item.State, WorkItem.AbandonedRunning, WorkItem.Running) == WorkItem.Running)
         {
@@ -73,9 +74,17 @@ internal sealed class ScriptWorkers
             if (Stuck <= MaxStuck) StartThread();
             return WorkOutcome.TimedOut(started: true);
         }
-        // It finished between the wait and the check.
-        item.Done.Wait();
+        // It finished between the wait and the check (its worker completes the task right after).
+        await item.Done.Task.ConfigureAwait(false);
         return StoppedOutcome(item);
+    }
+
+    /// <summary>True when <paramref name="done"/> completes within <paramref name="timeout"/>; false when the timeout passes first (no exception).</summary>
+    private static async ValueTask<bool> CompletesWithin(Task done, TimeSpan timeout)
+    {
+        if (done.IsCompleted) return true;
+        await done.WaitAsync(timeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return done.IsCompleted;
     }
 
     private WorkOutcome Outcome(WorkItem item)
@@ -127,7 +136,7 @@ internal sealed class ScriptWorkers
         item.Work = null;
         if (Interlocked.CompareExchange(ref item.State, WorkItem.Finished, WorkItem.Running) == WorkItem.Running)
         {
-            item.Done.Set();
+            item.Done.TrySetResult();
             return true;
         }
         // Written off while running; a replacement may have started: rejoin only if the pool is short.
@@ -146,7 +155,8 @@ internal sealed class ScriptWorkers
         public readonly ScriptRunBudget Budget = budget;
         public const int Queued = 0, Running = 1, Finished = 2, Abandoned = 3, AbandonedRunning = 4;
         public Func<Exception?>? Work = work;
-        public readonly ManualResetEventSlim Done = new();
+        // Continuations run asynchronously: the awaiting request's code must never run on (and hold) this worker.
+        public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int State;
         public Exception? Error;
     }

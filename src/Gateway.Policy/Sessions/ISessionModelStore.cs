@@ -12,13 +12,18 @@ public sealed record SessionModel(string Model, string RequestedModel, string So
 /// <summary>
 /// Remembers the model of each session (key: profile name and session id) so routing stays sticky: a model switch in the middle of an
 /// agent session throws away the prompt cache and invalidates earlier thinking blocks. Thread-safe; outlives policy reloads.
-/// The in-memory store serves one instance; a Redis store (later) serves a fleet.
+/// The in-memory store serves one instance; the Redis store serves a fleet, with a local copy in front of Redis.
+/// Neither ever blocks the calling thread: a read that must go to Redis is awaited (and bounded), a write never waits.
 /// </summary>
 public interface ISessionModelStore
 {
-    /// <summary>The remembered model of <paramref name="key"/>, if any and not expired.</summary>
-    bool TryGet(string key, out SessionModel model);
+    /// <summary>
+    /// The remembered model of <paramref name="key"/>, or null when none is known (or it expired). Completes synchronously when the
+    /// answer is local; otherwise within the shared store's bounded wait (fail-open: null). Throws only when <paramref name="ct"/>
+    /// is cancelled.
+    /// </summary>
+    ValueTask<SessionModel?> GetAsync(string key, CancellationToken ct = default);
 
-    /// <summary>Remembers (or refreshes) the model of <paramref name="key"/>.</summary>
+    /// <summary>Remembers (or refreshes) the model of <paramref name="key"/>. Fire-and-forget: never waits for a shared store.</summary>
     void Set(string key, SessionModel model);
 }

@@ -30,24 +30,44 @@ public sealed class InMemorySessionModelStore : ISessionModelStore
     /// <summary>Entries held now (expired ones included until the next sweep).</summary>
     public int Count => _entries.Count;
 
-    public bool TryGet(string key, out SessionModel model)
+    /// <summary>The remembered model of <paramref name="key"/>, if any and not expired (synchronous: it is all in memory).</summary>
+    public bool TryGet(string key, out SessionModel model) => TryGet(key, out model, out _);
+
+    /// <summary>Always completes synchronously.</summary>
+    public ValueTask<SessionModel?> GetAsync(string key, CancellationToken ct = default) =>
+        new(TryGet(key, out var model) ? model : null);
+
+    public void Set(string key, SessionModel model) => Set(key, model, 0);
+
+    /// <summary><see cref="TryGet(string, out SessionModel)"/>, with the tag the entry was written with.</summary>
+    internal bool TryGet(string key, out SessionModel model, out long tag)
     {
         if (_entries.TryGetValue(key, out var e) && e.ExpiresAt > _time.GetUtcNow())
         {
             model = e.Model;
+            tag = e.Tag;
             return true;
         }
         model = null!;
+        tag = 0;
         return false;
     }
 
-    public void Set(string key, SessionModel model)
+    /// <summary><see cref="Set(string, SessionModel)"/> with a tag the owner reads back (the Redis store: when it last published the entry).</summary>
+    internal void Set(string key, SessionModel model, long tag)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(model);
         var now = _time.GetUtcNow();
-        _entries[key] = new Entry(model, now + Ttl, now.UtcTicks);
+        _entries[key] = new Entry(model, now + Ttl, now.UtcTicks, tag);
         if (_entries.Count > Capacity) Sweep(now);
+    }
+
+    /// <summary>Changes the tag of an entry still holding <paramref name="model"/>, keeping its lifetime (false when it changed or went).</summary>
+    internal bool Retag(string key, SessionModel model, long tag)
+    {
+        if (!_entries.TryGetValue(key, out var e) || !ReferenceEquals(e.Model, model)) return false;
+        return _entries.TryUpdate(key, e with { Tag = tag }, e);
     }
 
     private void Sweep(DateTimeOffset now)
@@ -67,5 +87,5 @@ public sealed class InMemorySessionModelStore : ISessionModelStore
         finally { Monitor.Exit(_sweepLock); }
     }
 
-    private sealed record Entry(SessionModel Model, DateTimeOffset ExpiresAt, long WrittenTicks);
+    private sealed record Entry(SessionModel Model, DateTimeOffset ExpiresAt, long WrittenTicks, long Tag);
 }

@@ -1,18 +1,19 @@
 using System.Text.Json;
 using Gateway.State;
-using Gateway.Policy.Sessions;
 using StackExchange.Redis;
 
 namespace Gateway.Policy.Sessions;
 
 /// <summary>
 /// <see cref="ISessionModelStore"/> in Redis (keys <c>cg:v1:sess:KEY</c>, JSON values, TTL refreshed by every write), so sticky routing
-/// holds across a fleet. Every write also goes to a local <see cref="InMemorySessionModelStore"/>, which answers while Redis is down
-/// (fail-open: a session stays sticky on the instance that served it).
+/// holds across a fleet. Every write also goes to a local <see cref="InMemorySessionModelStore"/>, which is read first: a session served
+/// by this instance is answered from memory, synchronously; only a session this instance does not know (first request here, e.g. after
+/// a load balancer moved it) is read from Redis, awaited and bounded by the operation timeout, and not at all while Redis is known to be
+/// down (fail-open: the session is then routed as a new one). Writes are fire-and-forget: nothing here ever blocks the calling thread.
 /// <para>
-/// The Policy interface is synchronous (the routing step runs inside the synchronous pipeline), so a read waits for Redis, bounded by
-/// the operation timeout, and not at all while Redis is known to be down; writes are fire-and-forget. <see cref="GetAsync"/> and
-/// <see cref="SetAsync"/> are the async forms for callers that can await.
+/// The local copy remembers the failure count of the connection when it last published the entry: once Redis has failed since (it may
+/// have restarted empty, or a write may not have landed), the next read of that entry writes it back, so the rest of the fleet sees it
+/// again.
 /// </para>
 /// </summary>
 public sealed class RedisSessionModelStore : ISessionModelStore
@@ -29,59 +30,57 @@ public sealed class RedisSessionModelStore : ISessionModelStore
 
     public TimeSpan Ttl { get; }
 
-    public bool TryGet(string key, out SessionModel model)
+    /// <summary>The session's model: the local copy first (synchronous), else Redis (awaited, bounded); null when neither knows it.</summary>
+    public ValueTask<SessionModel?> GetAsync(string key, CancellationToken ct = default)
     {
-        if (_connection.IsAvailable)
+        ArgumentNullException.ThrowIfNull(key);
+        if (_local.TryGet(key, out var local, out var publishedAt))
         {
-            var r = _connection.Execute("session get", db => db.StringGetAsync(StateKeys.SessionModel + key));
-            if (r.Ok)
-            {
-                if (Deserialize(r.Value) is not { } found) return _local.TryGet(key, out model) && Republish(key, model);
-                model = found;
-                return true;
-            }
+            if (publishedAt != _connection.Health.Failures) Republish(key, local);
+            return new(local);
         }
-        return _local.TryGet(key, out model);
+        if (!_connection.IsAvailable) return new((SessionModel?)null);
+        return ReadAsync(key, ct);
     }
 
     public void Set(string key, SessionModel model)
     {
-        _local.Set(key, model);
+        // The failure count before the write: a failure from here on (this write's included) makes the next read publish again.
+        _local.Set(key, model, _connection.Health.Failures);
         var value = Serialize(model);
         _connection.FireAndForget("session set", db => db.StringSet(StateKeys.SessionModel + key, value, Ttl, flags: CommandFlags.FireAndForget));
     }
 
-    /// <summary>The session's model: Redis first, the local copy when Redis cannot answer; null when neither knows it.</summary>
-    public async ValueTask<SessionModel?> GetAsync(string key, CancellationToken ct = default)
-    {
-        var r = await ReadAsync(key, ct).ConfigureAwait(false);
-        if (r is { Ok: true, Value: not null }) return r.Value;
-        return _local.TryGet(key, out var m) ? m : null;
-    }
-
+    /// <summary>Writes through to Redis and waits for its reply (bounded; fail-open). For callers that need the write to have landed.</summary>
     public async ValueTask SetAsync(string key, SessionModel model, CancellationToken ct = default)
     {
-        _local.Set(key, model);
+        _local.Set(key, model, _connection.Health.Failures);
         var value = Serialize(model);
         await _connection.ExecuteAsync("session set", db => db.StringSetAsync(StateKeys.SessionModel + key, value, Ttl), ct).ConfigureAwait(false);
     }
 
-    private async ValueTask<RedisOutcome<SessionModel?>> ReadAsync(string key, CancellationToken ct)
+    /// <summary>A local miss: Redis, awaited within the operation timeout. A hit is kept locally for the next requests of the session.</summary>
+    private async ValueTask<SessionModel?> ReadAsync(string key, CancellationToken ct)
     {
+        var failures = _connection.Health.Failures;
         var r = await _connection.ExecuteAsync("session get", db => db.StringGetAsync(StateKeys.SessionModel + key), ct).ConfigureAwait(false);
-        if (!r.Ok) return RedisOutcome<SessionModel?>.Failed;
-        return new RedisOutcome<SessionModel?>(true, Deserialize(r.Value));
+        if (!r.Ok || Deserialize(r.Value) is not { } found) return null;
+        _local.Set(key, found, failures);
+        return found;
     }
 
     /// <summary>
-    /// Redis lost the key (restarted empty, evicted) but this instance remembers it: keep serving the local copy and write it back,
-    /// so the rest of the fleet sees it again.
+    /// Redis failed since this instance last published the entry (it may have restarted empty, evicted it, or missed the write): keep
+    /// serving the local copy and write it back (fire-and-forget), so the rest of the fleet sees it again. Skipped while Redis is down;
+    /// the entry is marked published once the write was handed to the connection.
     /// </summary>
-    private bool Republish(string key, SessionModel model)
+    private void Republish(string key, SessionModel model)
     {
+        if (!_connection.IsAvailable) return;
+        var failures = _connection.Health.Failures;
         var value = Serialize(model);
-        _connection.FireAndForget("session set", db => db.StringSet(StateKeys.SessionModel + key, value, Ttl, flags: CommandFlags.FireAndForget));
-        return true;
+        if (_connection.FireAndForget("session set", db => db.StringSet(StateKeys.SessionModel + key, value, Ttl, flags: CommandFlags.FireAndForget)))
+            _local.Retag(key, model, failures);
     }
 
     private static byte[] Serialize(SessionModel model) =>

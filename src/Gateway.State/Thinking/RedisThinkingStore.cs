@@ -11,10 +11,10 @@ namespace Gateway.State.Thinking;
 /// Every write also goes to a bounded local copy, which answers first (the blocks for a tool-call id never change) and alone while
 /// Redis is down (fail-open: thinking survives on the replica that served the tool call).
 /// <para>
-/// The core's interface is synchronous and <see cref="Save"/> runs on the response path, so writes are fire-and-forget: the command is
-/// handed to the connection before the translator writes the finish chunk, hence before the client can send the follow-up, and
-/// Redis runs it before a read that arrives later. A read that misses locally waits for Redis, bounded by the operation timeout,
-/// and not at all while Redis is known to be down.
+/// <see cref="Save"/> runs on the response path, so writes are fire-and-forget (write-behind): the command is handed to the connection
+/// before the translator writes the finish chunk, hence before the client can send the follow-up, and Redis runs it before a read that
+/// arrives later. <see cref="GetAsync"/> answers from the local copy synchronously; a local miss reads Redis, awaited and bounded by
+/// the operation timeout, and not at all while Redis is known to be down. Nothing here blocks the calling thread.
 /// </para>
 /// </summary>
 public sealed class RedisThinkingStore : IThinkingStore
@@ -54,29 +54,24 @@ public sealed class RedisThinkingStore : IThinkingStore
         _connection.FireAndForget("thinking save", db => db.StringSet(Key(toolCallId), value, Ttl, flags: CommandFlags.FireAndForget));
     }
 
-    public bool TryGet(string toolCallId, out StoredThinking? thinking)
+    public ValueTask<StoredThinking?> GetAsync(string toolCallId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(toolCallId);
-        if (_local.TryGet(toolCallId, out var local))
-        {
-            thinking = local;
-            return true;
-        }
-        thinking = null;
-        if (toolCallId.Length > MaxSharedIdLength || !_connection.IsAvailable) return false;
-        if (Read(toolCallId) is not { } hit) return false;
-        // Another replica wrote it: keep a local copy for the rest of the session, expiring when the Redis entry does.
-        _local.Set(toolCallId, hit.Thinking, hit.Remaining ?? Ttl);
-        thinking = hit.Thinking;
-        return true;
+        if (_local.TryGet(toolCallId, out var local)) return new(local);
+        if (toolCallId.Length > MaxSharedIdLength || !_connection.IsAvailable) return new((StoredThinking?)null);
+        return ReadAsync(toolCallId, ct);
     }
 
-    /// <summary>The stored thinking and its remaining lifetime; null when Redis failed open, has no entry, or holds a value not ours.</summary>
-    private (StoredThinking Thinking, TimeSpan? Remaining)? Read(string toolCallId)
+    /// <summary>
+    /// A local miss: Redis, awaited within the operation timeout. Null when Redis failed open, has no entry, or holds a value not ours.
+    /// A hit was written by another replica: keep a local copy for the rest of the session, expiring when the Redis entry does.
+    /// </summary>
+    private async ValueTask<StoredThinking?> ReadAsync(string toolCallId, CancellationToken ct)
     {
-        var r = _connection.Execute("thinking get", db => db.StringGetWithExpiryAsync(Key(toolCallId)));
-        if (!r.Ok || r.Value.Value.IsNull) return null;
-        return Deserialize(r.Value.Value) is { } thinking ? (thinking, r.Value.Expiry) : null;
+        var r = await _connection.ExecuteAsync("thinking get", db => db.StringGetWithExpiryAsync(Key(toolCallId)), ct).ConfigureAwait(false);
+        if (!r.Ok || r.Value.Value.IsNull || Deserialize(r.Value.Value) is not { } thinking) return null;
+        _local.Set(toolCallId, thinking, r.Value.Expiry ?? Ttl);
+        return thinking;
     }
 
     private static RedisKey Key(string toolCallId) => StateKeys.Thinking + toolCallId;

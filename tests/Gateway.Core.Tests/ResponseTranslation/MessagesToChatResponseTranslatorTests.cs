@@ -113,7 +113,7 @@ public sealed class MessagesToChatResponseTranslatorTests
     }
 
     [Fact]
-    public void Translate_Thinking_ReasoningContentSeparateAndStoredPerToolCall()
+    public async Task Translate_Thinking_ReasoningContentSeparateAndStoredPerToolCall()
     {
         var store = new InMemoryThinkingStore();
         var (_, json) = Translate("messages-thinking-tool.json", new(Model), store);
@@ -122,18 +122,19 @@ public sealed class MessagesToChatResponseTranslatorTests
         Assert.Equal(JsonValueKind.Null, message.GetProperty("content").ValueKind);
         Assert.InRange(json.GetProperty("usage").GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt32(), 1, 160);
 
-        Assert.True(store.TryGet("toolu_01ThinkNS", out var stored));
+        var stored = await store.GetAsync("toolu_01ThinkNS");
+        Assert.NotNull(stored);
         Assert.Equal("claude-sonnet-4-5-20250929", stored!.Model);
         Assert.Equal(new StoredThinkingBlock("thinking", "The user wants the weather in Paris. I should call get_weather.", "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds", null), stored.Blocks[0]);
         Assert.Equal(new StoredThinkingBlock("redacted_thinking", null, null, "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj"), stored.Blocks[1]);
     }
 
     [Fact]
-    public void Translate_ToolWithoutThinking_StoresNothing()
+    public async Task Translate_ToolWithoutThinking_StoresNothing()
     {
         var store = new InMemoryThinkingStore();
         Translate("messages-tool-use.json", new(Model), store);
-        Assert.False(store.TryGet("toolu_01A09q90qw90lq917835lq9", out _));
+        Assert.Null(await store.GetAsync("toolu_01A09q90qw90lq917835lq9"));
     }
 
     [Theory]

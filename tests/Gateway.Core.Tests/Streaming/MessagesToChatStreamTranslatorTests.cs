@@ -149,7 +149,8 @@ public sealed class MessagesToChatStreamTranslatorTests
         Assert.Equal("The user wants the weather.\n\nI should call get_weather for Paris — in celsius.", reasoning);
         Assert.DoesNotContain(deltas, d => d.TryGetProperty("content", out var c) && c.GetString() != "");
 
-        Assert.True(store.TryGet("toolu_01ThinkWeatherParis", out var stored));
+        var stored = await store.GetAsync("toolu_01ThinkWeatherParis");
+        Assert.NotNull(stored);
         Assert.Equal("claude-sonnet-4-5-20250929", stored!.Model);
         Assert.Equal(2, stored.Blocks.Count);
         Assert.Equal(new StoredThinkingBlock("thinking", reasoning, "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds+sig==", null), stored.Blocks[0]);

@@ -16,8 +16,11 @@ internal static class TranslationHarness
     public static (JsonElement Wire, RequestTranslation Translation) Translate(string json, string model = "claude-sonnet-4-5-20250929", IThinkingStore? store = null)
     {
         var request = ChatCompletionRequestParser.Parse(Encoding.UTF8.GetBytes(json));
-        var translator = new ChatToMessagesRequestTranslator(Catalogue, store ?? new InMemoryThinkingStore(), new TranslationOptions());
-        var t = translator.Translate(request, model);
+        var translator = new ChatToMessagesRequestTranslator(Catalogue, new TranslationOptions());
+        // As the gateway does: load the stored thinking first (in memory: synchronous), then translate.
+        var thinking = ThinkingPrefetch.LoadAsync(store ?? new InMemoryThinkingStore(), request, Catalogue, model);
+        Assert.True(thinking.IsCompletedSuccessfully, "an in-memory thinking store answers synchronously");
+        var t = translator.Translate(request, model, thinking.Result);
         var wire = JsonSerializer.Serialize(t.Request, AnthropicRequestJsonContext.Default.MessagesRequest);
         return (JsonDocument.Parse(wire).RootElement.Clone(), t);
     }

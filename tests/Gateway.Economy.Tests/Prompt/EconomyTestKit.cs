@@ -33,7 +33,7 @@ internal static class EconomyTestKit
     /// <summary>Each recorded request of a session, translated as the gateway's step 4 does (non-streaming for the test).</summary>
     public static List<MessagesRequest> LoadSession(string file)
     {
-        var translator = new ChatToMessagesRequestTranslator(Catalogue, new InMemoryThinkingStore(), new TranslationOptions());
+        var translator = new ChatToMessagesRequestTranslator(Catalogue, new TranslationOptions()); // no earlier responses here: no stored thinking
         var requests = new List<MessagesRequest>();
         foreach (var line in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "fixtures", file)))
         {

@@ -53,26 +53,26 @@ public abstract class StateStoreContract
     public async Task SessionStore_Set_ReadsBack_AndReplaces()
     {
         var key = Unique("default:d:abc");
-        Assert.False(State.SessionModels.TryGet(key, out _));
+        Assert.Null(await State.SessionModels.GetAsync(key));
         var first = new SessionModel("claude-sonnet-4-5", "gpt-4o", "alias");
         State.SessionModels.Set(key, first);
-        // Redis writes are fire-and-forget; the store's read goes to Redis, so allow the write to land.
-        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(State.SessionModels.TryGet(key, out var m) && m == first), TimeSpan.FromSeconds(5)));
+        // Redis writes are fire-and-forget (the local copy answers this instance's reads); polled as for any shared store.
+        Assert.True(await Eventually.TrueAsync(async () => await State.SessionModels.GetAsync(key) == first, TimeSpan.FromSeconds(5)));
 
         var second = new SessionModel("claude-opus-4-1", "opus", "routed:opus-heuristics:marker");
         State.SessionModels.Set(key, second);
-        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(State.SessionModels.TryGet(key, out var m) && m == second), TimeSpan.FromSeconds(5)));
+        Assert.True(await Eventually.TrueAsync(async () => await State.SessionModels.GetAsync(key) == second, TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
-    public void ThinkingStore_AbsentId_Misses()
+    public async Task ThinkingStore_AbsentId_Misses()
     {
-        Assert.False(State.Thinking.TryGet(Unique("toolu_absent"), out var thinking));
+        var thinking = await State.Thinking.GetAsync(Unique("toolu_absent"));
         Assert.Null(thinking);
     }
 
     [Fact]
-    public void ThinkingStore_Save_ReadsBackEveryBlock_AndReplaces()
+    public async Task ThinkingStore_Save_ReadsBackEveryBlock_AndReplaces()
     {
         var id = Unique("toolu");
         var first = new StoredThinking("claude-sonnet-4-5-20250929",
@@ -81,16 +81,18 @@ public abstract class StateStoreContract
             new StoredThinkingBlock("redacted_thinking", null, null, "ZW5jcnlwdGVk"),
         ]);
         State.Thinking.Save(id, first);
-        Assert.True(State.Thinking.TryGet(id, out var back));
+        var back = await State.Thinking.GetAsync(id);
+        Assert.NotNull(back);
         Assert.Equal(first.Model, back!.Model);
         Assert.Equal(first.Blocks, back.Blocks);
 
         var second = new StoredThinking("claude-opus-4-1", [new StoredThinkingBlock("thinking", "again", "c2ln", null)]);
         State.Thinking.Save(id, second);
-        Assert.True(State.Thinking.TryGet(id, out back));
+        back = await State.Thinking.GetAsync(id);
+        Assert.NotNull(back);
         Assert.Equal(second.Model, back!.Model);
         Assert.Equal(second.Blocks, back.Blocks);
-        Assert.False(State.Thinking.TryGet(id + "-other", out _));
+        Assert.Null(await State.Thinking.GetAsync(id + "-other"));
     }
 
     [Fact]
@@ -150,6 +152,25 @@ public sealed class RedisStateStoreTests(RedisServerFixture redis) : StateStoreC
 
     [Fact]
     public void Backend_NamesRedisEndpoint() => Assert.Equal($"redis 127.0.0.1:{redis.Server.Port}/0", State.Backend);
+
+    [Fact]
+    public async Task SessionStore_WrittenOnOneInstance_ReadFromRedisByAnother_ThenLocal()
+    {
+        // Another instance of the fleet: its own connection and local copies, the same Redis.
+        await using var other = SharedState.Create(redis.Server.Url, settings: new RedisSettings { ConnectTimeout = TimeSpan.FromSeconds(2), OperationTimeout = TimeSpan.FromSeconds(5) });
+        Assert.True(await other.Redis!.WaitUntilAvailableAsync(TimeSpan.FromSeconds(10)), "Redis connection not available");
+        var key = $"default:h:fleet-{Guid.NewGuid():N}";
+        var model = new SessionModel("claude-opus-4-1", "gpt-4o", "routed:opus-heuristics:hard-task");
+        State.SessionModels.Set(key, model);
+
+        // The other instance does not know the session: its read misses locally and goes to Redis (polled: the write is fire-and-forget).
+        Assert.True(await Eventually.TrueAsync(async () => await other.SessionModels.GetAsync(key) == model, TimeSpan.FromSeconds(5)), "never read from Redis");
+        // Then it answers from its local copy, synchronously.
+        var again = other.SessionModels.GetAsync(key);
+        Assert.True(again.IsCompletedSuccessfully);
+        Assert.Equal(model, again.Result);
+        Assert.Equal(0, State.Health!.Failures + other.Health!.Failures);
+    }
 
     [Fact]
     public async Task Contract_Redis_HadNoFailures()

@@ -43,11 +43,11 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
         new StoredThinkingBlock("redacted_thinking", null, null, "ZW5jcnlwdGVk"),
     ]);
 
-    /// <summary>Polls a synchronous read off the test thread (the store blocks on Redis) until it finds <paramref name="id"/>.</summary>
+    /// <summary>Polls the store's read until it finds <paramref name="id"/>.</summary>
     private static async Task<StoredThinking?> EventuallyFoundAsync(RedisThinkingStore store, string id)
     {
         StoredThinking? found = null;
-        await Eventually.TrueAsync(() => Task.Run(() => store.TryGet(id, out found)), Bound);
+        await Eventually.TrueAsync(async () => (found = await store.GetAsync(id)) is not null, Bound);
         return found;
     }
 
@@ -80,7 +80,7 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
         a.Save(id, Sample());
 
         // B may or may not catch it before it expires (a loaded machine); either way both replicas forget it.
-        Assert.True(await Eventually.TrueAsync(() => Task.Run(() => !a.TryGet(id, out _) && !b.TryGet(id, out _)), Bound), "never expired");
+        Assert.True(await Eventually.TrueAsync(async () => await a.GetAsync(id) is null && await b.GetAsync(id) is null, Bound), "never expired");
         var exists = await _a.ExecuteAsync("test", db => db.KeyExistsAsync(StateKeys.Thinking + id), default);
         Assert.True(exists is { Ok: true, Value: false });
     }
@@ -102,9 +102,8 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
 
         foreach (var id in values.Keys)
         {
-            var (found, thinking) = await Task.Run(() => (b.TryGet(id, out var t), t)).WaitAsync(Bound);
-            Assert.False(found, id);
-            Assert.Null(thinking);
+            var thinking = await b.GetAsync(id).AsTask().WaitAsync(Bound);
+            Assert.True(thinking is null, id);
         }
         Assert.Equal(0, _b.Health.Failures); // Redis answered; the values were simply not ours
     }
@@ -121,8 +120,9 @@ public sealed class RedisThinkingStoreTests(RedisServerFixture redis) : IClassFi
         a.Save(shortId, Sample("short")); // same connection, written after: once B sees it, B would have seen the first
         Assert.NotNull(await EventuallyFoundAsync(b, shortId));
 
-        Assert.True(a.TryGet(longId, out var local));
-        Assert.Equal("long", local!.Blocks[0].Thinking);
-        Assert.False(await Task.Run(() => b.TryGet(longId, out _)).WaitAsync(Bound));
+        var local = a.GetAsync(longId);
+        Assert.True(local.IsCompletedSuccessfully && local.Result is not null); // the local copy answers synchronously
+        Assert.Equal("long", local.Result!.Blocks[0].Thinking);
+        Assert.Null(await b.GetAsync(longId).AsTask().WaitAsync(Bound));
     }
 }

@@ -32,19 +32,19 @@ public class BoilerplateStripStepTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Strips_patterns_for_their_roles_and_collapses_blank_lines(string role, string input, string expected)
+    public async Task Strips_patterns_for_their_roles_and_collapses_blank_lines(string role, string input, string expected)
     {
         var chat = new Chat().Raw($$"""{"role":"{{role}}","content":{{System.Text.Json.JsonSerializer.Serialize(input, TestJson.Default.String)}}}""").User("latest");
-        var (request, report, _) = Run(Compile(Profile(Banner, Rules)), chat.Json);
+        var (request, report, _) = await RunAsync(Compile(Profile(Banner, Rules)), chat.Json);
         Assert.Equal(expected, Texts(request)[0]);
         Assert.Equal(input == expected ? StepStatus.NoChange : StepStatus.Applied, report.Steps.Single().Status);
     }
 
     [Fact]
-    public void Never_touches_the_latest_user_message_or_tool_results()
+    public async Task Never_touches_the_latest_user_message_or_tool_results()
     {
         var chat = new Chat().User("<rules>old</rules> q1").Call("c1", "read", "{}").Result("c1", "<rules>in a tool result</rules>").User("<rules>latest</rules> q2");
-        var (request, _, _) = Run(Compile(Profile(Rules)), chat.Json);
+        var (request, _, _) = await RunAsync(Compile(Profile(Rules)), chat.Json);
         var m = Texts(request);
         Assert.Equal("q1", m[0]);
         Assert.Equal("<rules>in a tool result</rules>", m[2]);
@@ -52,11 +52,11 @@ public class BoilerplateStripStepTests
     }
 
     [Fact]
-    public void Regex_replacement_may_use_groups()
+    public async Task Regex_replacement_may_use_groups()
     {
         var p = new BoilerplatePattern { Id = "g", Regex = @"<file path=""([^""]+)"">[\s\S]*?</file>", Replacement = "[file $1 omitted]", AppliesTo = ["user"] };
         var chat = new Chat().User("see <file path=\"a.cs\">long</file>").User("latest");
-        var (request, _, _) = Run(Compile(Profile(p)), chat.Json);
+        var (request, _, _) = await RunAsync(Compile(Profile(p)), chat.Json);
         Assert.Equal("see [file a.cs omitted]", Texts(request)[0]);
     }
 }

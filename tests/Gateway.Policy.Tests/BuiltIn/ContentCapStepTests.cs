@@ -41,7 +41,7 @@ public class ContentCapStepTests
     }
 
     [Fact]
-    public void Caps_apply_by_kind_never_to_the_latest_user_message_and_identically_wherever_the_block_sits()
+    public async Task Caps_apply_by_kind_never_to_the_latest_user_message_and_identically_wherever_the_block_sits()
     {
         var big = Lines("z", 300);
         var caps = new CapsConfig
@@ -49,7 +49,7 @@ public class ContentCapStepTests
             System = new ContentCap(500, CapUnit.Chars), User = new ContentCap(500, CapUnit.Chars), ToolResult = new ContentCap(400, CapUnit.Chars),
         };
         var chat = new Chat().System(big).User(big).Call("c1", "read", "{}").Result("c1", big).Assistant(big).User(big);
-        var (request, report, _) = Run(Compile(Profile(caps)), chat.Json);
+        var (request, report, _) = await RunAsync(Compile(Profile(caps)), chat.Json);
         var m = Texts(request);
         Assert.Contains(caps.TextHint, m[0]);
         Assert.Contains(caps.TextHint, m[1]);
@@ -61,7 +61,7 @@ public class ContentCapStepTests
 
         // The same user block at another position of another conversation is cut to the same bytes.
         var other = new Chat().User("first").Assistant("ok").User(big).Assistant("ok").User("latest");
-        var (request2, _, _) = Run(Compile(Profile(caps)), other.Json);
+        var (request2, _, _) = await RunAsync(Compile(Profile(caps)), other.Json);
         Assert.Equal(m[1], Texts(request2)[2]);
     }
 }

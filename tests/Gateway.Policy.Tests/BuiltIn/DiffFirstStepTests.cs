@@ -28,11 +28,11 @@ public class DiffFirstStepTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Adds_the_note_only_for_edit_tasks_with_tools_or_files(string latest, bool tools, bool expected)
+    public async Task Adds_the_note_only_for_edit_tasks_with_tools_or_files(string latest, bool tools, bool expected)
     {
         var chat = new Chat().System("sys").User(latest);
         if (tools) chat.WithTools();
-        var (request, _, ctx) = Run(Compile(Profile()), chat.Json);
+        var (request, _, ctx) = await RunAsync(Compile(Profile()), chat.Json);
         if (expected)
         {
             Assert.Equal(DiffFirstStep.NoteId, Assert.Single(ctx.Request.SystemNotes).Id);
@@ -43,10 +43,10 @@ public class DiffFirstStepTests
     }
 
     [Fact]
-    public void Once_an_edit_was_asked_the_note_stays_for_the_session()
+    public async Task Once_an_edit_was_asked_the_note_stays_for_the_session()
     {
         var chat = new Chat().WithTools().User("fix the parser").Assistant("done").User("thanks, what next?");
-        var (_, _, ctx) = Run(Compile(Profile()), chat.Json);
+        var (_, _, ctx) = await RunAsync(Compile(Profile()), chat.Json);
         Assert.Single(ctx.Request.SystemNotes);
     }
 

@@ -53,7 +53,7 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
     /// </summary>
     [Theory]
     [MemberData(nameof(Sessions))]
-    public void Transformed_request_k_is_a_prefix_of_transformed_request_k_plus_1(string session)
+    public async Task Transformed_request_k_is_a_prefix_of_transformed_request_k_plus_1(string session)
     {
         var bodies = Bodies(Resolve(session));
         Assert.True(bodies.Count >= 8);
@@ -62,7 +62,7 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
         for (var k = 0; k < bodies.Count; k++)
         {
             var raw = Canonical(bodies[k]).Request.Messages.Select(Serialize).ToList();
-            var (request, report, context) = Run(Profile, bodies[k], sessionId: "s");
+            var (request, report, context) = await RunAsync(Profile, bodies[k], sessionId: "s");
             Assert.False(report.Failed);
             replaced += context.Changes.Count;
             var messages = request.Request.Messages.Select(Serialize).ToList();
@@ -83,10 +83,10 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void On_the_public_sample_the_second_read_of_logger_js_refers_to_the_first()
+    public async Task On_the_public_sample_the_second_read_of_logger_js_refers_to_the_first()
     {
         var last = Bodies(Fixture)[^1];
-        var (request, _, context) = Run(Profile, last);
+        var (request, _, context) = await RunAsync(Profile, last);
         var texts = Texts(request);
         Assert.StartsWith("Content of src/logger.js:\n'use strict';", texts[5]);
         Assert.Equal("Content of src/logger.js:\n[identical to the result of Read call_XcyVYpACYC4bNBRNVRo1fHQG above]", texts[11]);
@@ -94,13 +94,13 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_real_reread_after_a_rewrite_refers_to_the_write_not_to_a_diff_larger_than_the_file()
+    public async Task A_real_reread_after_a_rewrite_refers_to_the_write_not_to_a_diff_larger_than_the_file()
     {
         var file = Path.Combine(RepoRoot(), "bench", "reduction", "sessions", "continue-refactor-receipt.jsonl");
         if (!File.Exists(file)) return; // the session set is optional for this test
         var last = Bodies(file)[^1];
         var original = Parse(last).Messages!.Select(m => m.Content is { ValueKind: JsonValueKind.String } c ? c.GetString()! : "").ToList();
-        var (request, _, context) = Run(Profile, last);
+        var (request, _, context) = await RunAsync(Profile, last);
         var texts = Texts(request);
         var reads = Enumerable.Range(0, texts.Count).Where(i => original[i].StartsWith("Content of src/format.js:", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, reads.Count);
@@ -121,7 +121,7 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
     /// <c>dotnet test tests/Gateway.Policy.Tests --filter ToolResultDedupSessionTests.Token_saving --logger "console;verbosity=detailed"</c>.
     /// </summary>
     [Fact]
-    public void Token_saving_per_session()
+    public async Task Token_saving_per_session()
     {
         var t = TiktokenEstimator.Instance;
         long allBefore = 0, allAfter = 0, allResultsBefore = 0;
@@ -140,7 +140,7 @@ public class ToolResultDedupSessionTests(ITestOutputHelper output)
                 before += tools + view.AllBlocks.Sum(b => (long)t.Count(b.Text));
                 results += view.AllBlocks.Where(b => b.Kind == BlockKind.ToolResult).Sum(b => (long)t.Count(b.Text));
                 var context = Context(view);
-                var report = PolicyPipeline.RunRequest(Profile, context, new RuleHealth(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+                var report = await PolicyPipeline.RunRequestAsync(Profile, context, new RuleHealth(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
                 Assert.False(report.Failed);
                 after += tools + view.AllBlocks.Sum(b => (long)t.Count(b.Text));
                 identical += context.Changes.Count(c => c.Detail.Contains("duplicate of", StringComparison.Ordinal));

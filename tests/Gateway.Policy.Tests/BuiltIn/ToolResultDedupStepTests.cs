@@ -18,14 +18,14 @@ public class ToolResultDedupStepTests
     private static List<string> Contents(Gateway.Core.Translation.CanonicalRequest r) => Texts(r);
 
     [Fact]
-    public void Exact_duplicate_is_replaced_by_a_reference_to_the_first_copy_which_stays()
+    public async Task Exact_duplicate_is_replaced_by_a_reference_to_the_first_copy_which_stays()
     {
         var logger = "Content of src/logger.js:\n" + File("logger", 40);
         var chat = new Chat().WithTools().System("sys").User("fix the logger")
             .Call("call_abc", "Read", """{"filepath":"src/logger.js"}""").Result("call_abc", logger)
             .Call("call_b", "Bash", """{"command":"npm test"}""").Result("call_b", File("test output", 20))
             .Call("call_xyz", "Read", """{"filepath":"src/logger.js"}""").Result("call_xyz", logger);
-        var (request, report, context) = Run(Compile(Profile()), chat.Json);
+        var (request, report, context) = await RunAsync(Compile(Profile()), chat.Json);
         var m = Contents(request);
         Assert.Equal(logger, m[3]);                      // the first copy stays
         Assert.Equal("Content of src/logger.js:\n[identical to the result of Read call_abc above]", m[7]);
@@ -38,27 +38,27 @@ public class ToolResultDedupStepTests
     }
 
     [Fact]
-    public void A_third_copy_names_the_first_one_and_the_same_content_under_another_header_is_identical()
+    public async Task A_third_copy_names_the_first_one_and_the_same_content_under_another_header_is_identical()
     {
         var body = File("shared", 30);
         var chat = new Chat().User("go")
             .Call("c1", "Read", """{"filepath":"a.js"}""").Result("c1", "Content of a.js:\n" + body)
             .Call("c2", "Read", """{"filepath":"a.js"}""").Result("c2", "Content of a.js:\n" + body)
             .Call("c3", "Bash", """{"command":"cat a.js"}""").Result("c3", body);
-        var m = Contents(Run(Compile(Profile()), chat.Json).Request);
+        var m = Contents((await RunAsync(Compile(Profile()), chat.Json)).Request);
         Assert.Equal("Content of a.js:\n[identical to the result of Read c1 above]", m[4]);
         Assert.Equal("[identical to the result of Read c1 above]", m[6]);
     }
 
     [Fact]
-    public void A_file_read_back_after_the_agent_wrote_it_refers_to_the_write_call_which_is_untouched()
+    public async Task A_file_read_back_after_the_agent_wrote_it_refers_to_the_write_call_which_is_untouched()
     {
         var content = File("csv", 30);
         var args = JsonSerializer.Serialize(content, TestJson.Default.String);
         var chat = new Chat().User("write csv.js")
             .Call("call_w", "Write", $$"""{"filepath":"src/csv.js","content":{{args}}}""").Result("call_w", "Successfully created file: src/csv.js")
             .Call("call_r", "Read", """{"filepath":"src/csv.js"}""").Result("call_r", "Content of src/csv.js:\n" + content);
-        var (request, _, context) = Run(Compile(Profile()), chat.Json);
+        var (request, _, context) = await RunAsync(Compile(Profile()), chat.Json);
         var m = Contents(request);
         Assert.Equal("Content of src/csv.js:\n[identical to the \"content\" argument of Write call_w above]", m[4]);
         Assert.Equal(Serialize(Canonical(chat.Json).Request.Messages[1]), Serialize(request.Request.Messages[1]));
@@ -66,21 +66,21 @@ public class ToolResultDedupStepTests
     }
 
     [Fact]
-    public void Results_shorter_than_min_chars_are_left_alone()
+    public async Task Results_shorter_than_min_chars_are_left_alone()
     {
         var small = File("small", 5); // ~170 chars
         var chat = new Chat().User("go").Call("c1", "Bash", "{}").Result("c1", small).Call("c2", "Bash", "{}").Result("c2", small);
-        Assert.Equal(small, Contents(Run(Compile(Profile()), chat.Json).Request)[4]);
+        Assert.Equal(small, Contents((await RunAsync(Compile(Profile()), chat.Json)).Request)[4]);
         Assert.Equal("[identical to the result of Bash c1 above]",
-            Contents(Run(Compile(Profile(new DedupConfig { MinChars = 100 })), chat.Json).Request)[4]);
+            Contents((await RunAsync(Compile(Profile(new DedupConfig { MinChars = 100 })), chat.Json)).Request)[4]);
     }
 
     [Fact]
-    public void The_latest_user_message_and_user_text_are_never_touched()
+    public async Task The_latest_user_message_and_user_text_are_never_touched()
     {
         var big = File("pasted", 40);
         var chat = new Chat().User(big).Call("c1", "Read", "{}").Result("c1", big).Assistant("ok").User(big);
-        var (request, _, _) = Run(Compile(Profile()), chat.Json);
+        var (request, _, _) = await RunAsync(Compile(Profile()), chat.Json);
         var m = Contents(request);
         Assert.Equal(big, m[0]);
         Assert.Equal(big, m[2]); // the first tool result with that content
@@ -88,18 +88,18 @@ public class ToolResultDedupStepTests
     }
 
     [Fact]
-    public void Unknown_tool_names_still_name_the_call_and_results_without_ids_or_with_images_are_skipped()
+    public async Task Unknown_tool_names_still_name_the_call_and_results_without_ids_or_with_images_are_skipped()
     {
         var body = File("x", 30);
         var chat = new Chat().User("go")
             .Raw($$"""{"role":"tool","tool_call_id":"orphan","content":{{JsonSerializer.Serialize(body, TestJson.Default.String)}}}""")
             .Raw($$"""{"role":"tool","tool_call_id":"orphan2","content":{{JsonSerializer.Serialize(body, TestJson.Default.String)}}}""");
-        var m = Contents(Run(Compile(Profile()), chat.Json).Request);
+        var m = Contents((await RunAsync(Compile(Profile()), chat.Json)).Request);
         Assert.Equal("[identical to the tool result orphan above]", m[2]);
     }
 
     [Fact]
-    public void Near_duplicate_gets_a_diff_that_applied_to_the_first_copy_gives_the_second()
+    public async Task Near_duplicate_gets_a_diff_that_applied_to_the_first_copy_gives_the_second()
     {
         var v1 = File("app", 60);
         var v2 = v1.Replace("app line 010: some code of the file\n", "app line 010: CHANGED\n", StringComparison.Ordinal)
@@ -108,7 +108,7 @@ public class ToolResultDedupStepTests
             .Call("call_r1", "Read", """{"filepath":"app.js"}""").Result("call_r1", "Content of app.js:\n" + v1)
             .Call("call_e", "Edit", """{"filepath":"app.js"}""").Result("call_e", "Successfully edited app.js")
             .Call("call_r2", "Read", """{"filepath":"app.js"}""").Result("call_r2", "Content of app.js:\n" + v2);
-        var m = Contents(Run(Compile(Profile()), chat.Json).Request);
+        var m = Contents((await RunAsync(Compile(Profile()), chat.Json)).Request);
         const string Head = "Content of app.js:\n[same as the result of Read call_r1 above, with these changes:]\n";
         Assert.StartsWith(Head, m[6]);
         var diff = m[6][Head.Length..];
@@ -117,15 +117,15 @@ public class ToolResultDedupStepTests
         Assert.True(m[6].Length < v2.Length * 0.4);
 
         // Off: left alone. Too different: left alone.
-        Assert.Equal("Content of app.js:\n" + v2, Contents(Run(Compile(Profile(new DedupConfig { DiffNearDuplicates = false })), chat.Json).Request)[6]);
+        Assert.Equal("Content of app.js:\n" + v2, Contents((await RunAsync(Compile(Profile(new DedupConfig { DiffNearDuplicates = false })), chat.Json)).Request)[6]);
         var rewritten = File("other", 60);
         var chat2 = new Chat().User("x").Call("r1", "Read", """{"filepath":"app.js"}""").Result("r1", "Content of app.js:\n" + v1)
             .Call("r2", "Read", """{"filepath":"app.js"}""").Result("r2", "Content of app.js:\n" + rewritten);
-        Assert.Equal("Content of app.js:\n" + rewritten, Contents(Run(Compile(Profile()), chat2.Json).Request)[4]);
+        Assert.Equal("Content of app.js:\n" + rewritten, Contents((await RunAsync(Compile(Profile()), chat2.Json)).Request)[4]);
     }
 
     [Fact]
-    public void Without_a_header_a_rerun_of_the_same_tool_call_is_compared_with_the_previous_run()
+    public async Task Without_a_header_a_rerun_of_the_same_tool_call_is_compared_with_the_previous_run()
     {
         var run1 = File("test", 40) + "# pass 40\n# duration 1.23\n";
         var run2 = File("test", 40) + "# pass 40\n# duration 1.31\n";
@@ -133,7 +133,7 @@ public class ToolResultDedupStepTests
             .Call("t1", "Bash", """{"command":"npm test"}""").Result("t1", run1)
             .Call("t2", "Bash", """{"command":"npm test"}""").Result("t2", run2)
             .Call("t3", "Bash", """{"command":"npm run lint"}""").Result("t3", run1.Replace("1.23", "9.99", StringComparison.Ordinal));
-        var m = Contents(Run(Compile(Profile()), chat.Json).Request);
+        var m = Contents((await RunAsync(Compile(Profile()), chat.Json)).Request);
         Assert.StartsWith("[same as the result of Bash t1 above, with these changes:]\n@@ ", m[4]);
         Assert.Equal(run2, ToolResultDedupDiffTests.Apply(run1, m[4][(m[4].IndexOf('\n') + 1)..]));
         Assert.Equal(run1.Replace("1.23", "9.99", StringComparison.Ordinal), m[6]); // another command: no candidate

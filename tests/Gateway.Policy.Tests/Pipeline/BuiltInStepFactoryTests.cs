@@ -13,7 +13,7 @@ public class BuiltInStepFactoryTests
         public PolicyStage Stage => stage;
         public TimeSpan Budget => TimeSpan.FromMilliseconds(50);
         public bool Trusted => false;
-        public void Apply(PolicyContext context, RuleScope scope, ResponseView? response) { }
+        public ValueTask ApplyAsync(PolicyContext context, RuleScope scope, ResponseView? response, CancellationToken ct) => ValueTask.CompletedTask;
     }
 
     private static readonly ProfileConfig Full = new()

@@ -39,12 +39,12 @@ public class HistoryStabilityTests
         .Result("c2", Big("other file", 300));
 
     [Fact]
-    public void An_agent_loop_step_keeps_every_earlier_message_identical()
+    public async Task An_agent_loop_step_keeps_every_earlier_message_identical()
     {
         var k = Start();
         var k1 = k.Clone().Call("c3", "edit_file", """{"path":"src/a.cs"}""").Result("c3", Big("edit output", 100));
-        var (rk, _, _) = Run(Profile, k.Json, sessionId: "s");
-        var (rk1, _, _) = Run(Profile, k1.Json, sessionId: "s");
+        var (rk, _, _) = await RunAsync(Profile, k.Json, sessionId: "s");
+        var (rk1, _, _) = await RunAsync(Profile, k1.Json, sessionId: "s");
         var before = rk.Request.Messages.Select(Serialize).ToList();
         var after = rk1.Request.Messages.Select(Serialize).ToList();
         Assert.True(after.Count > before.Count);
@@ -53,12 +53,12 @@ public class HistoryStabilityTests
     }
 
     [Fact]
-    public void A_new_user_turn_keeps_every_earlier_message_identical_except_the_previous_latest_user_message()
+    public async Task A_new_user_turn_keeps_every_earlier_message_identical_except_the_previous_latest_user_message()
     {
         var k = Start().Assistant("Done.").User("<reminder>be concise</reminder>\nnow explain the architecture\n" + Big("pasted log", 150));
         var k1 = k.Clone().Assistant("It is layered.").User("thanks");
-        var (rk, _, _) = Run(Profile, k.Json, sessionId: "s2");
-        var (rk1, _, _) = Run(Profile, k1.Json, sessionId: "s2");
+        var (rk, _, _) = await RunAsync(Profile, k.Json, sessionId: "s2");
+        var (rk1, _, _) = await RunAsync(Profile, k1.Json, sessionId: "s2");
         var before = rk.Request.Messages.Select(Serialize).ToList();
         var after = rk1.Request.Messages.Select(Serialize).ToList();
         var latestOfK = rk.Request.Messages.FindLastIndex(m => m.Role == "user");

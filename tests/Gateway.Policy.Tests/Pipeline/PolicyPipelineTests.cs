@@ -18,7 +18,13 @@ public class PolicyPipelineTests
         public TimeSpan Budget => budget ?? TimeSpan.FromSeconds(5);
         public bool Trusted => trusted;
 
-        public void Apply(PolicyContext context, RuleScope scope, ResponseView? response)
+        public ValueTask ApplyAsync(PolicyContext context, RuleScope scope, ResponseView? response, CancellationToken ct)
+        {
+            Apply(context);
+            return ValueTask.CompletedTask;
+        }
+
+        private void Apply(PolicyContext context)
         {
             Runs++;
             foreach (var m in context.Request.Messages.Where(m => m.Role == MessageRole.User && !m.IsLatestUserMessage))
@@ -35,10 +41,10 @@ public class PolicyPipelineTests
     private static ProfileConfig Config(FailureMode mode = FailureMode.Open, params string[] pipeline) =>
         new() { Name = "default", OnRuleError = mode, Pipeline = pipeline };
 
-    private static (string Json, Gateway.Policy.Pipeline.PipelineReport Report) RunSteps(ProfileConfig config, RuleHealth health, params IPolicyStep[] steps)
+    private static async Task<(string Json, Gateway.Policy.Pipeline.PipelineReport Report)> RunStepsAsync(ProfileConfig config, RuleHealth health, params IPolicyStep[] steps)
     {
         var profile = new Gateway.Policy.Snapshots.CompiledProfile(config, steps.Where(s => s.Stage == PolicyStage.Request).ToList(), []);
-        var (request, report, _) = Run(profile, Conversation, health);
+        var (request, report, _) = await RunAsync(profile, Conversation, health);
         return (Serialize(request), report);
     }
 
@@ -51,7 +57,7 @@ public class PolicyPipelineTests
 
     [Theory]
     [MemberData(nameof(Misbehaviours))]
-    public void A_failing_step_is_rolled_back_exactly_and_counted_and_the_next_step_runs(string how, StepStatus expected)
+    public async Task A_failing_step_is_rolled_back_exactly_and_counted_and_the_next_step_runs(string how, StepStatus expected)
     {
         Action misbehave = how switch
         {
@@ -62,10 +68,10 @@ public class PolicyPipelineTests
         var health = new RuleHealth();
         var bad = new FakeStep("rule:bad", misbehave, TimeSpan.FromMilliseconds(40));
         var after = new FakeStep("rule:after");
-        var (json, report) = RunSteps(Config(), health, bad, after);
+        var (json, report) = await RunStepsAsync(Config(), health, bad, after);
 
         // The request is exactly what it would be had the failing step never run.
-        var (expectedJson, _) = RunSteps(Config(), new RuleHealth(), new FakeStep("rule:after"));
+        var (expectedJson, _) = await RunStepsAsync(Config(), new RuleHealth(), new FakeStep("rule:after"));
         Assert.Equal(expectedJson, json);
         Assert.DoesNotContain("rule:bad", json);
 
@@ -82,23 +88,24 @@ public class PolicyPipelineTests
     }
 
     [Fact]
-    public void A_slow_built_in_step_keeps_its_result_so_history_stays_stable()
+    public async Task A_slow_built_in_step_keeps_its_result_so_history_stays_stable()
     {
         // Built-in steps are deterministic: whether an old turn is capped must not depend on how busy the machine is.
         var health = new RuleHealth();
         var slow = new FakeStep("cap_content", () => Thread.Sleep(120), TimeSpan.FromMilliseconds(40), trusted: true);
-        var (json, report) = RunSteps(Config(), health, slow);
+        var (json, report) = await RunStepsAsync(Config(), health, slow);
         Assert.Contains("cap_content", json);
         Assert.Equal(StepStatus.Applied, report.Steps[0].Status);
         Assert.Empty(health.Report());
     }
 
     [Fact]
-    public void A_step_that_keeps_failing_is_disabled_and_then_skipped()
+    public async Task A_step_that_keeps_failing_is_disabled_and_then_skipped()
     {
         var health = new RuleHealth(disableAfter: 3);
         var bad = new FakeStep("rule:bad", () => throw new InvalidOperationException("boom"));
-        var reports = Enumerable.Range(0, 4).Select(_ => RunSteps(Config(), health, bad).Report).ToList();
+        var reports = new List<Gateway.Policy.Pipeline.PipelineReport>();
+        for (var i = 0; i < 4; i++) reports.Add((await RunStepsAsync(Config(), health, bad)).Report);
         Assert.Equal([false, false, true, false], reports.Select(r => r.AnyNewlyDisabled));
         Assert.Equal(StepStatus.SkippedDisabled, reports[3].Steps.Single().Status);
         Assert.Equal(3, bad.Runs);
@@ -106,28 +113,28 @@ public class PolicyPipelineTests
     }
 
     [Fact]
-    public void A_success_resets_the_consecutive_failure_count()
+    public async Task A_success_resets_the_consecutive_failure_count()
     {
         var health = new RuleHealth(disableAfter: 2);
         var fail = true;
         var flaky = new FakeStep("rule:flaky", () => { if (fail) throw new InvalidOperationException("x"); });
-        RunSteps(Config(), health, flaky);
+        await RunStepsAsync(Config(), health, flaky);
         fail = false;
-        RunSteps(Config(), health, flaky);
+        await RunStepsAsync(Config(), health, flaky);
         fail = true;
-        RunSteps(Config(), health, flaky);
+        await RunStepsAsync(Config(), health, flaky);
         Assert.False(health.IsDisabled("rule:flaky"));
     }
 
     [Fact]
-    public void Fail_closed_stops_at_the_failing_step()
+    public async Task Fail_closed_stops_at_the_failing_step()
     {
         var health = new RuleHealth();
         var first = new FakeStep("rule:first");
         var bad = new FakeStep("rule:bad", () => throw new InvalidOperationException("boom"));
         var never = new FakeStep("rule:never");
         var profile = new Gateway.Policy.Snapshots.CompiledProfile(Config(FailureMode.Closed), [first, bad, never], []);
-        var (_, report, ctx) = Run(profile, Conversation, health);
+        var (_, report, ctx) = await RunAsync(profile, Conversation, health);
         Assert.True(report.Failed);
         Assert.Equal("rule:bad", report.FailedStepId);
         Assert.Contains("boom", report.FailureReason);
@@ -137,7 +144,7 @@ public class PolicyPipelineTests
     }
 
     [Fact]
-    public void A_regex_timeout_counts_as_a_failure()
+    public async Task A_regex_timeout_counts_as_a_failure()
     {
         var config = new ProfileConfig
         {
@@ -148,7 +155,7 @@ public class PolicyPipelineTests
         var options = FreshOptions() with { RegexTimeout = TimeSpan.FromMilliseconds(5) };
         var health = new RuleHealth();
         var chat = new Chat().User(new string('a', 40) + "!").User("latest");
-        var (request, report, _) = Run(Compile(config, options), chat.Json, health);
+        var (request, report, _) = await RunAsync(Compile(config, options), chat.Json, health);
         var line = report.Steps.Single();
         Assert.Equal(StepStatus.Failed, line.Status);
         Assert.Contains("regex", line.Error);
@@ -157,7 +164,7 @@ public class PolicyPipelineTests
     }
 
     [Fact]
-    public void Report_sums_tokens_per_step_and_marks_no_change()
+    public async Task Report_sums_tokens_per_step_and_marks_no_change()
     {
         var config = new ProfileConfig
         {
@@ -167,7 +174,7 @@ public class PolicyPipelineTests
             Dedup = new DedupConfig { Enabled = false },
         };
         var big = string.Join("\n", Enumerable.Range(0, 200).Select(i => $"row {i} with several words in it"));
-        var (_, report, _) = Run(Compile(config, FreshOptions()), new Chat().User(big).User("latest").Json);
+        var (_, report, _) = await RunAsync(Compile(config, FreshOptions()), new Chat().User(big).User("latest").Json);
         Assert.Equal([BuiltInSteps.CapContent, BuiltInSteps.RouteModel], report.Steps.Select(s => s.Id));
         var cap = report.Steps[0];
         Assert.Equal(StepStatus.Applied, cap.Status);
@@ -178,14 +185,14 @@ public class PolicyPipelineTests
     }
 
     [Fact]
-    public void Response_stage_runs_only_response_steps()
+    public async Task Response_stage_runs_only_response_steps()
     {
         var req = new FakeStep("rule:req");
         var resp = new FakeStep("rule:resp", stage: PolicyStage.Response);
         var profile = new Gateway.Policy.Snapshots.CompiledProfile(Config(), [req], [resp]);
         var view = View(Conversation);
         var ctx = Context(view);
-        var report = PolicyPipeline.RunResponse(profile, ctx, new RuleHealth(), NullLogger.Instance,
+        var report = await PolicyPipeline.RunResponseAsync(profile, ctx, new RuleHealth(), NullLogger.Instance,
             new ResponseView(Sonnet, "stop", "hi", [], 10, 2, 0));
         Assert.Equal("rule:resp", report.Steps.Single().Id);
         Assert.Equal(0, req.Runs);

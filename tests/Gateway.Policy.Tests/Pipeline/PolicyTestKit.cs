@@ -25,7 +25,7 @@ internal static class PolicyTestKit
     public static ChatCompletionRequest Parse(string json) => ChatCompletionRequestParser.Parse(Encoding.UTF8.GetBytes(json));
 
     private static readonly ChatToMessagesRequestTranslator Translator =
-        new(ModelCatalogue.LoadDefault(), new InMemoryThinkingStore(), new TranslationOptions());
+        new(ModelCatalogue.LoadDefault(), new TranslationOptions());
 
     /// <summary>The canonical request the gateway's OpenAI ingress builds from <paramref name="json"/> (what the policy layer shapes).</summary>
     public static CanonicalRequest Canonical(string json) => Translator.ToCanonical(Parse(json));
@@ -60,13 +60,13 @@ internal static class PolicyTestKit
     public static BuiltInStepOptions FreshOptions() => new() { SessionStore = new InMemorySessionModelStore(), RegexTimeout = TimeSpan.FromSeconds(2) };
 
     /// <summary>Maps, runs the request stage, writes back: the full host path of a request through the policy layer.</summary>
-    public static (CanonicalRequest Request, PipelineReport Report, PolicyContext Context) Run(CompiledProfile profile, string json,
+    public static async Task<(CanonicalRequest Request, PipelineReport Report, PolicyContext Context)> RunAsync(CompiledProfile profile, string json,
         RuleHealth? health = null, string? sessionId = null, ProfileView? profileView = null, string? model = null)
     {
         var request = Canonical(json);
         var mapped = RequestViewMapper.ToView(request, model ?? Sonnet, "alias", new Dictionary<string, string>(), sessionId);
         var context = Context(mapped.View, profileView ?? ProfileView(profile.Name, profile.Config.Routing.OpusAllowed));
-        var report = PolicyPipeline.RunRequest(profile, context, health ?? new RuleHealth(), NullLogger.Instance);
+        var report = await PolicyPipeline.RunRequestAsync(profile, context, health ?? new RuleHealth(), NullLogger.Instance);
         if (!report.Failed) RequestViewMapper.ApplyTo(mapped, request);
         return (request, report, context);
     }

@@ -15,7 +15,7 @@ public sealed class SerialCpuCollection
 public sealed class ScriptBudgetCpuTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
-    public void Apply_InfiniteLoops_AfterTimeout_CpuIsReleased()
+    public async Task Apply_InfiniteLoops_AfterTimeout_CpuIsReleased()
     {
         // Four spinning threads on a 2-core box: one may be descheduled past a 25 ms stop wait and be written off for a moment
         // (it comes back at its next check); a longer grace keeps this test about CPU, not scheduling.
@@ -23,7 +23,7 @@ public sealed class ScriptBudgetCpuTests(Xunit.Abstractions.ITestOutputHelper ou
         var loop = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("infinite-loop.csx"), ScriptTestKit.Rule("loop", budgetMs: 50), compiler);
 
         // Four runaways at once: without the inserted checks that would be four threads spinning for good.
-        Parallel.For(0, 4, _ => Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(loop, ScriptTestKit.Context())));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Assert.ThrowsAsync<RuleTimeoutException>(() => ScriptTestKit.RunAsync(loop, ScriptTestKit.Context())))));
         var until = Stopwatch.StartNew();
         while (compiler.StuckWorkers != 0 && until.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(10);
         Assert.Equal(0, compiler.StuckWorkers);

@@ -39,7 +39,7 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
 
     [Theory]
     [MemberData(nameof(RunawayScripts))]
-    public void Apply_RunawayScript_StoppedWithinBudgetPlusGrace_WorkerReused(string name, string code)
+    public async Task Apply_RunawayScript_StoppedWithinBudgetPlusGrace_WorkerReused(string name, string code)
     {
         // One worker and no replacements: if the runaway kept it, the next rule could not even start.
         var compiler = new ScriptRuleCompiler(new ScriptRuleCompilerOptions { Workers = 1, MaxStuckWorkers = 0, Grace = TimeSpan.FromMilliseconds(GraceMs) });
@@ -50,7 +50,7 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
         {
             var context = ScriptTestKit.Context();
             var watch = Stopwatch.StartNew();
-            var error = Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(loop, context));
+            var error = await Assert.ThrowsAsync<RuleTimeoutException>(() => ScriptTestKit.RunAsync(loop, context));
             watch.Stop();
             output.WriteLine($"{name} round {round}: timed out after {watch.Elapsed.TotalMilliseconds:0.0} ms");
 
@@ -59,7 +59,7 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
             Assert.Empty(context.Changes);
 
             var next = ScriptTestKit.Context();
-            ScriptTestKit.Run(good, next);
+            await ScriptTestKit.RunAsync(good, next);
             Assert.Equal("1", next.Tags["ok"]);
         }
         Assert.Equal(0, compiler.StuckWorkers);
@@ -71,7 +71,7 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
     [InlineData("lambda", "Func<int, int> f = null; f = x => f(x); f(1);")]
     [InlineData("block-lambda", "Func<int, int> f = null; f = x => { return f(x) + 1; }; f(1);")]
     [InlineData("method-group", "Func<int, int> g = null; int M(int x) => g(x); g = M; g(1);")]
-    public void Apply_RecursionThroughDelegates_FailsBeforeTheStackOverflows_WorkerReused(string name, string code)
+    public async Task Apply_RecursionThroughDelegates_FailsBeforeTheStackOverflows_WorkerReused(string name, string code)
     {
         // A stack overflow would end the test process: the function-entry check fails the rule while stack is left.
         // A budget far above the bound below: the rule must fail by the stack guard, promptly, never by a descheduled
@@ -81,7 +81,7 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
 
         var watch = Stopwatch.StartNew();
-        var error = Record.Exception(() => ScriptTestKit.Run(step, ScriptTestKit.Context()));
+        var error = await Record.ExceptionAsync(() => ScriptTestKit.RunAsync(step, ScriptTestKit.Context()));
         watch.Stop();
         output.WriteLine($"{name}: {error?.GetType().Name} after {watch.Elapsed.TotalMilliseconds:0.0} ms: {error?.Message}");
 
@@ -90,13 +90,13 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.IsType<InsufficientExecutionStackException>(failed.InnerException);
         Assert.InRange(watch.ElapsedMilliseconds, 0, BudgetMs + GraceMs + SlackMs);
         var next = ScriptTestKit.Context();
-        ScriptTestKit.Run(good, next);
+        await ScriptTestKit.RunAsync(good, next);
         Assert.Equal("1", next.Tags["ok"]);
         Assert.Equal(0, compiler.StuckWorkers);
     }
 
     [Fact]
-    public void Apply_RecursionCaughtAndRetriedFromCatch_WorkerParked_ProcessSurvives()
+    public async Task Apply_RecursionCaughtAndRetriedFromCatch_WorkerParked_ProcessSurvives()
     {
         // A catch block runs below the frames of the exception dispatch: recursing again from there, and throwing again,
         // would overflow the stack. The second exhaustion parks the worker for good (written off) instead.
@@ -106,17 +106,17 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
 
         var watch = Stopwatch.StartNew();
-        Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(step, ScriptTestKit.Context()));
+        await Assert.ThrowsAsync<RuleTimeoutException>(() => ScriptTestKit.RunAsync(step, ScriptTestKit.Context()));
         Assert.InRange(watch.ElapsedMilliseconds, BudgetMs, BudgetMs + 2 * GraceMs + SlackMs);
         Assert.Equal(1, compiler.WrittenOffWorkers);
         Assert.Equal(1, compiler.StuckWorkers);
         var next = ScriptTestKit.Context();
-        ScriptTestKit.Run(good, next); // the replacement worker
+        await ScriptTestKit.RunAsync(good, next); // the replacement worker
         Assert.Equal("1", next.Tags["ok"]);
     }
 
     [Fact]
-    public void Apply_LongLibraryCall_WorkerWrittenOff_ThenReturnsWhenTheCallEnds()
+    public async Task Apply_LongLibraryCall_WorkerWrittenOff_ThenReturnsWhenTheCallEnds()
     {
         // Enumerable.Repeat(...).Sum() runs inside the library, where no check can be inserted: the run is bounded by the
         // int count but far longer than the budget. The worker is written off and replaced, and comes back afterwards.
@@ -128,18 +128,18 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
 
         var watch = Stopwatch.StartNew();
-        Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(step, ScriptTestKit.Context()));
+        await Assert.ThrowsAsync<RuleTimeoutException>(() => ScriptTestKit.RunAsync(step, ScriptTestKit.Context()));
         Assert.InRange(watch.ElapsedMilliseconds, budgetMs, budgetMs + 2 * graceMs + SlackMs);
         Assert.Equal(1, compiler.StuckWorkers);
         Assert.Equal(1, compiler.WrittenOffWorkers);
-        ScriptTestKit.Run(good, ScriptTestKit.Context()); // the replacement
+        await ScriptTestKit.RunAsync(good, ScriptTestKit.Context()); // the replacement
 
         // When Sum returns, the loop's first check throws (the run was stopped): the thread rejoins, surplus, and ends.
         var until = Stopwatch.StartNew();
         while (compiler.StuckWorkers != 0 && until.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
         output.WriteLine($"library call ended {watch.Elapsed.TotalMilliseconds:0} ms after the run started");
         Assert.Equal(0, compiler.StuckWorkers);
-        ScriptTestKit.Run(good, ScriptTestKit.Context());
+        await ScriptTestKit.RunAsync(good, ScriptTestKit.Context());
     }
 
     [Fact]
@@ -160,13 +160,13 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
     [InlineData("var xs = new List<int> { 1, 2 };\nwhile (xs.Count < 3) xs.Add(0);\n\n\nvar r = xs.Select(x => 10 / (x - x)).ToList();", 5, 24)]
     // Inside a block-bodied local function with a loop.
     [InlineData("int Div(int x)\n{\n    while (x > 100) { x--; }\n    return 1 / (x - x);\n}\nDiv(5);", 4, 5)]
-    public void Apply_ThrowingScriptWithChecks_LineAndColumnAreTheUsers(string code, int line, int column)
+    public async Task Apply_ThrowingScriptWithChecks_LineAndColumnAreTheUsers(string code, int line, int column)
     {
         var step = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule("throws-here", budgetMs: 2000));
         var unchecked_ = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule("throws-here", budgetMs: 2000), new ScriptRuleCompiler(new ScriptRuleCompilerOptions { BudgetChecks = false }));
 
-        var error = Assert.Throws<RuleExecutionException>(() => ScriptTestKit.Run(step, ScriptTestKit.Context()));
-        var reference = Assert.Throws<RuleExecutionException>(() => ScriptTestKit.Run(unchecked_, ScriptTestKit.Context()));
+        var error = await Assert.ThrowsAsync<RuleExecutionException>(() => ScriptTestKit.RunAsync(step, ScriptTestKit.Context()));
+        var reference = await Assert.ThrowsAsync<RuleExecutionException>(() => ScriptTestKit.RunAsync(unchecked_, ScriptTestKit.Context()));
 
         output.WriteLine($"with checks {error.Location}, without {reference.Location}");
         Assert.Equal(line, error.Location.Line);
@@ -211,18 +211,18 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
     [InlineData("Action<string> set = v => Tag(\"n\", v); Func<string> err = () => throw new InvalidOperationException(); set(\"ok\");", "ok")]
     [InlineData("var n = 0; do n++; while (n < 5); foreach (var (a, b) in new List<(int, int)> { (1, 2) }) n += a + b; Tag(\"n\", n.ToString());", "8")]
     [InlineData("var s = 0; for (var i = 0; i < 5; i++) { if (i == 3) goto done; s += i; } done: Tag(\"n\", s.ToString());", "3")]
-    public void Apply_RewrittenScript_BehavesAsWritten(string code, string expected)
+    public async Task Apply_RewrittenScript_BehavesAsWritten(string code, string expected)
     {
         var step = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule("behaves", budgetMs: 2000));
         var context = ScriptTestKit.Context();
 
-        ScriptTestKit.Run(step, context);
+        await ScriptTestKit.RunAsync(step, context);
 
         Assert.Equal(expected, context.Tags["n"]);
     }
 
     [Fact]
-    public void Apply_HundredThousandIterationLoop_CheckOverheadMeasured()
+    public async Task Apply_HundredThousandIterationLoop_CheckOverheadMeasured()
     {
         // Same rule compiled with and without the inserted checks; numbers are reported, not asserted (no timing in asserts).
         const string code = "var sum = 0L; for (var i = 0; i < 100_000; i++) { sum += i % 7; } Tag(\"sum\", sum.ToString());";
@@ -235,14 +235,14 @@ public sealed class ScriptBudgetTests(Xunit.Abstractions.ITestOutputHelper outpu
         var results = new List<string>();
         foreach (var (label, step) in new[] { ("checks, debug", with), ("no checks, debug", without), ("checks, optimised", withOpt), ("no checks, optimised", withoutOpt) })
         {
-            for (var i = 0; i < 30; i++) ScriptTestKit.Run(step, ScriptTestKit.Context()); // tiered JIT warm-up
+            for (var i = 0; i < 30; i++) await ScriptTestKit.RunAsync(step, ScriptTestKit.Context()); // tiered JIT warm-up
             const int runs = 200;
             var times = new double[runs];
             for (var i = 0; i < runs; i++)
             {
                 var context = ScriptTestKit.Context();
                 var watch = Stopwatch.StartNew();
-                ScriptTestKit.Run(step, context);
+                await ScriptTestKit.RunAsync(step, context);
                 times[i] = watch.Elapsed.TotalMicroseconds;
                 Assert.Equal("299995", context.Tags["sum"]);
             }

@@ -67,7 +67,7 @@ public sealed class ScriptEverydayCSharpTests
     }
 
     [Fact]
-    public void Apply_DeconstructingLoops_RunWithBudgetChecks()
+    public async Task Apply_DeconstructingLoops_RunWithBudgetChecks()
     {
         const string code = """
             var pairs = new[] { (1, "one"), (2, "two") };
@@ -81,7 +81,7 @@ public sealed class ScriptEverydayCSharpTests
         var step = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule("deconstructing"));
         var context = ScriptTestKit.Context();
 
-        ScriptTestKit.Run(step, context);
+        await ScriptTestKit.RunAsync(step, context);
 
         Assert.Equal("1", context.Tags["one"]);
         Assert.Equal("2", context.Tags["two"]);

@@ -8,12 +8,12 @@ namespace Gateway.Policy.Tests.Scripting;
 public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
-    public void Apply_GoodRule_RoutesReplacesAddsNoteAndTags()
+    public async Task Apply_GoodRule_RoutesReplacesAddsNoteAndTags()
     {
         var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("refactor-to-opus.csx"), ScriptTestKit.Rule("refactor-to-opus"));
         var context = ScriptTestKit.Context("Please refactor the parser into smaller functions");
 
-        ScriptTestKit.Run(step, context);
+        await ScriptTestKit.RunAsync(step, context);
 
         Assert.Equal(ScriptTestKit.Opus, context.Request.Model);
         Assert.Equal("routed:refactor-ask", context.Request.ModelSource);
@@ -28,24 +28,24 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
-    public void Apply_ProfileWithoutOpus_RouteRefusedButRuleSucceeds()
+    public async Task Apply_ProfileWithoutOpus_RouteRefusedButRuleSucceeds()
     {
         var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("refactor-to-opus.csx"), ScriptTestKit.Rule("refactor-to-opus"));
         var context = ScriptTestKit.Context("refactor this", opusAllowed: false);
 
-        ScriptTestKit.Run(step, context);
+        await ScriptTestKit.RunAsync(step, context);
 
         Assert.Equal(ScriptTestKit.Sonnet, context.Request.Model);
         Assert.DoesNotContain(context.Changes, c => c.Action == "route");
     }
 
     [Fact]
-    public void Apply_ResponseStageRule_SeesTheResponse()
+    public async Task Apply_ResponseStageRule_SeesTheResponse()
     {
         var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("response-tagger.csx"), ScriptTestKit.Rule("response-tagger", stage: PolicyStage.Response));
         var context = ScriptTestKit.Context();
 
-        ScriptTestKit.Run(step, context, new ResponseView(ScriptTestKit.Sonnet, "tool_calls", "", ["edit_file"], 1000, 50, 800));
+        await ScriptTestKit.RunAsync(step, context, new ResponseView(ScriptTestKit.Sonnet, "tool_calls", "", ["edit_file"], 1000, 50, 800));
 
         Assert.Equal(PolicyStage.Response, step.Stage);
         Assert.Equal("tool_calls", context.Tags["finish"]);
@@ -54,13 +54,13 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
-    public void Apply_ThrowingScript_RuleExecutionExceptionWithLine_AndRolledBack()
+    public async Task Apply_ThrowingScript_RuleExecutionExceptionWithLine_AndRolledBack()
     {
         var rule = ScriptTestKit.Rule("throws") with { Path = "rules/throws.csx" };
         var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("throws.csx"), rule);
         var context = ScriptTestKit.Context();
 
-        var error = Assert.Throws<RuleExecutionException>(() => ScriptTestKit.Run(step, context));
+        var error = await Assert.ThrowsAsync<RuleExecutionException>(() => ScriptTestKit.RunAsync(step, context));
 
         Assert.Equal("rule:throws", error.RuleId);
         Assert.IsType<IndexOutOfRangeException>(error.InnerException);
@@ -71,7 +71,7 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
-    public void Apply_InfiniteLoop_TimesOutWithinBudgetPlusGrace_AndWorkerIsReused()
+    public async Task Apply_InfiniteLoop_TimesOutWithinBudgetPlusGrace_AndWorkerIsReused()
     {
         // A long grace (also the stop wait): on a loaded 2-core CI box the stopped thread can wait hundreds of ms for a CPU before
         // its check runs; the caller still returns as soon as it does.
@@ -80,7 +80,7 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: 1000), compiler);
 
         var watch = Stopwatch.StartNew();
-        var error = Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(loop, ScriptTestKit.Context()));
+        var error = await Assert.ThrowsAsync<RuleTimeoutException>(() => ScriptTestKit.RunAsync(loop, ScriptTestKit.Context()));
         watch.Stop();
 
         Assert.Equal("rule:loop", error.RuleId);
@@ -93,20 +93,20 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
         for (var i = 0; i < 3; i++)
         {
             var context = ScriptTestKit.Context();
-            ScriptTestKit.Run(good, context);
+            await ScriptTestKit.RunAsync(good, context);
             Assert.Equal("1", context.Tags["ok"]);
         }
     }
 
     [Fact]
-    public void Apply_SlowScript_TimesOut_AndCannotActAfterRollback()
+    public async Task Apply_SlowScript_TimesOut_AndCannotActAfterRollback()
     {
         var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("slow.csx"), ScriptTestKit.Rule("slow", budgetMs: 50));
         var context = ScriptTestKit.Context();
 
         // The script is busy for 2 s: giving up well before that shows the caller did not wait for it (with slack for a loaded box).
         var watch = Stopwatch.StartNew();
-        Assert.Throws<RuleTimeoutException>(() => ScriptTestKit.Run(step, context));
+        await Assert.ThrowsAsync<RuleTimeoutException>(() => ScriptTestKit.RunAsync(step, context));
         Assert.True(watch.ElapsedMilliseconds < 1500, $"gave up after {watch.ElapsedMilliseconds} ms");
 
         Thread.Sleep(2500); // the script finishes its busy wait and tries to tag: its scope is revoked
@@ -115,32 +115,32 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
-    public void Apply_ManyConcurrentRequests_EachGetsItsOwnGlobals()
+    public async Task Apply_ManyConcurrentRequests_EachGetsItsOwnGlobals()
     {
         var step = ScriptTestKit.CompileOk("var n = Request.LatestUserMessage!.AllText; Tag(\"echo\", n); Route(Profile.OpusModel, \"x\");", ScriptTestKit.Rule("echo", budgetMs: 2000));
 
-        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, 64), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
         {
             var context = ScriptTestKit.Context("message " + i);
-            ScriptTestKit.Run(step, context);
+            await ScriptTestKit.RunAsync(step, context);
             Assert.Equal("message " + i, context.Tags["echo"]);
             Assert.Equal(ScriptTestKit.Opus, context.Request.Model);
         });
     }
 
     [Fact]
-    public void Apply_TypicalRule_OverheadIsSmall()
+    public async Task Apply_TypicalRule_OverheadIsSmall()
     {
         var step = ScriptTestKit.CompileOk(ScriptTestKit.Fixture("refactor-to-opus.csx"), ScriptTestKit.Rule("overhead", budgetMs: 2000));
         var empty = ScriptTestKit.CompileOk("Tag(\"x\", \"y\");", ScriptTestKit.Rule("empty", budgetMs: 2000));
-        for (var i = 0; i < 50; i++) ScriptTestKit.Run(step, ScriptTestKit.Context());
+        for (var i = 0; i < 50; i++) await ScriptTestKit.RunAsync(step, ScriptTestKit.Context());
 
         const int runs = 2000;
         var watch = Stopwatch.StartNew();
-        for (var i = 0; i < runs; i++) ScriptTestKit.Run(empty, ScriptTestKit.Context());
+        for (var i = 0; i < runs; i++) await ScriptTestKit.RunAsync(empty, ScriptTestKit.Context());
         var emptyUs = watch.Elapsed.TotalMicroseconds / runs;
         watch.Restart();
-        for (var i = 0; i < runs; i++) ScriptTestKit.Run(step, ScriptTestKit.Context());
+        for (var i = 0; i < runs; i++) await ScriptTestKit.RunAsync(step, ScriptTestKit.Context());
         var typicalUs = watch.Elapsed.TotalMicroseconds / runs;
 
         output.WriteLine($"per run (incl. context setup): one-tag rule {emptyUs:0} us, refactor-to-opus rule {typicalUs:0} us");
@@ -150,13 +150,13 @@ public sealed class ScriptExecutionTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
-    public void Apply_ScriptTopLevelState_IsPerRun()
+    public async Task Apply_ScriptTopLevelState_IsPerRun()
     {
         var step = ScriptTestKit.CompileOk("var count = 0; count++; Tag(\"count\", count.ToString());", ScriptTestKit.Rule("state"));
         for (var i = 0; i < 3; i++)
         {
             var context = ScriptTestKit.Context();
-            ScriptTestKit.Run(step, context);
+            await ScriptTestKit.RunAsync(step, context);
             Assert.Equal("1", context.Tags["count"]);
         }
     }

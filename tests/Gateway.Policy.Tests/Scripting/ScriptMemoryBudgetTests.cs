@@ -33,7 +33,7 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
 
     [Theory]
     [MemberData(nameof(MemoryBombs))]
-    public void Apply_AllocatingLoop_StoppedByItsMemoryBudget_LongBeforeTenTimesIt_WorkerReused(string name, string code)
+    public async Task Apply_AllocatingLoop_StoppedByItsMemoryBudget_LongBeforeTenTimesIt_WorkerReused(string name, string code)
     {
         var compiler = OneWorker();
         var bomb = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule(name, budgetMs: BudgetMs, memoryMb: MemoryMb), compiler);
@@ -41,7 +41,7 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
 
         var context = ScriptTestKit.Context();
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        var error = Assert.Throws<RuleMemoryBudgetException>(() => ScriptTestKit.Run(bomb, context));
+        var error = await Assert.ThrowsAsync<RuleMemoryBudgetException>(() => ScriptTestKit.RunAsync(bomb, context));
         var processWide = GC.GetTotalAllocatedBytes(precise: true) - before;
         output.WriteLine($"{name}: {error.Message} (process-wide {processWide / 1048576.0:0.0} MiB meanwhile)");
 
@@ -55,14 +55,14 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
         Assert.Empty(context.Changes);
 
         var next = ScriptTestKit.Context();
-        ScriptTestKit.Run(good, next);
+        await ScriptTestKit.RunAsync(good, next);
         Assert.Equal("1", next.Tags["ok"]);
         Assert.Equal(0, compiler.StuckWorkers);
         Assert.Equal(0, compiler.WrittenOffWorkers);
     }
 
     [Fact]
-    public void Apply_RuleThatAllocatesALittle_Unaffected_RunAfterRun()
+    public async Task Apply_RuleThatAllocatesALittle_Unaffected_RunAfterRun()
     {
         // About half the budget, on a worker that has just run other rules: each run counts from its own start.
         const string code = "var l = new List<string>(); for (var i = 0; i < 4; i++) l.Add(new string('x', 1_000_000)); Tag(\"n\", l.Sum(s => s.Length).ToString());";
@@ -71,13 +71,13 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
         for (var run = 0; run < 10; run++)
         {
             var context = ScriptTestKit.Context();
-            ScriptTestKit.Run(step, context);
+            await ScriptTestKit.RunAsync(step, context);
             Assert.Equal("4000000", context.Tags["n"]);
         }
     }
 
     [Fact]
-    public void Apply_OneAllocationOverBudgetAfterTheLastCheck_FailsAtTheEndOfTheRun_AndIsRolledBack()
+    public async Task Apply_OneAllocationOverBudgetAfterTheLastCheck_FailsAtTheEndOfTheRun_AndIsRolledBack()
     {
         // No loop, and a size the compiler cannot see (two messages: 4 M chars, 8 MB): no check runs after the allocation,
         // so the run finishes, and is found over its budget when it ends.
@@ -85,7 +85,7 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
         var step = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule("one-big", budgetMs: BudgetMs, memoryMb: 1), OneWorker());
         var context = ScriptTestKit.Context();
 
-        var error = Assert.Throws<RuleMemoryBudgetException>(() => ScriptTestKit.Run(step, context));
+        var error = await Assert.ThrowsAsync<RuleMemoryBudgetException>(() => ScriptTestKit.RunAsync(step, context));
 
         Assert.InRange(error.AllocatedBytes, 8_000_000, 16_000_000);
         Assert.False(context.Tags.ContainsKey("len"));
@@ -93,7 +93,7 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
     }
 
     [Fact]
-    public void Apply_AllocationLargerThanTheRuntimeAllows_OutOfMemoryFailsTheRule_NotTheProcess()
+    public async Task Apply_AllocationLargerThanTheRuntimeAllows_OutOfMemoryFailsTheRule_NotTheProcess()
     {
         // 1.2 G chars: over .NET's longest string, so the runtime refuses it (OutOfMemoryException) without allocating.
         const string code = "var s = new string('x', Request.Messages.Count * 600_000_000); Tag(\"len\", s.Length.ToString());";
@@ -101,12 +101,12 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
         var step = ScriptTestKit.CompileOk(code, ScriptTestKit.Rule("too-big", budgetMs: BudgetMs), compiler);
         var good = ScriptTestKit.CompileOk("Tag(\"ok\", \"1\");", ScriptTestKit.Rule("good", budgetMs: BudgetMs), compiler);
 
-        var error = Assert.Throws<RuleExecutionException>(() => ScriptTestKit.Run(step, ScriptTestKit.Context()));
+        var error = await Assert.ThrowsAsync<RuleExecutionException>(() => ScriptTestKit.RunAsync(step, ScriptTestKit.Context()));
 
         Assert.IsType<OutOfMemoryException>(error.InnerException);
         Assert.Equal(1, error.Location.Line);
         var next = ScriptTestKit.Context();
-        ScriptTestKit.Run(good, next);
+        await ScriptTestKit.RunAsync(good, next);
         Assert.Equal("1", next.Tags["ok"]);
     }
 
@@ -172,7 +172,7 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
 
     [Theory]
     [MemberData(nameof(Overruns))]
-    public void Pipeline_RuleOverItsMemoryBudget_RolledBackCountedAndDisabled_LikeOneOverItsTimeBudget(string name, string code, int budgetMs, StepStatus status)
+    public async Task Pipeline_RuleOverItsMemoryBudget_RolledBackCountedAndDisabled_LikeOneOverItsTimeBudget(string name, string code, int budgetMs, StepStatus status)
     {
         var compiler = OneWorker();
         var step = ScriptTestKit.CompileOk("Tag(\"before\", \"1\"); " + code, ScriptTestKit.Rule(name, budgetMs: budgetMs, memoryMb: MemoryMb), compiler);
@@ -180,9 +180,9 @@ public sealed class ScriptMemoryBudgetTests(Xunit.Abstractions.ITestOutputHelper
         var health = new RuleHealth(disableAfter: 2);
         var conversation = new Chat().System("sys").User("hello").Json;
 
-        var first = Run(profile, conversation, health).Report;
-        var second = Run(profile, conversation, health).Report;
-        var (_, third, context) = Run(profile, conversation, health);
+        var first = (await RunAsync(profile, conversation, health)).Report;
+        var second = (await RunAsync(profile, conversation, health)).Report;
+        var (_, third, context) = await RunAsync(profile, conversation, health);
 
         foreach (var report in new[] { first, second })
         {

@@ -41,12 +41,12 @@ internal static class ScriptTestKit
     }
 
     /// <summary>Runs the step the way the pipeline does: begin, apply, end (or roll back and rethrow).</summary>
-    public static void Run(CompiledScriptRule rule, PolicyContext context, ResponseView? response = null)
+    public static async Task RunAsync(CompiledScriptRule rule, PolicyContext context, ResponseView? response = null)
     {
         var scope = context.BeginRule(rule.Id);
         try
         {
-            rule.Apply(context, scope, response);
+            await rule.ApplyAsync(context, scope, response, CancellationToken.None);
             context.EndRule(scope);
         }
         catch
