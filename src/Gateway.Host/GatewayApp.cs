@@ -21,6 +21,9 @@ using Gateway.Policy.Reload;
 using Gateway.Policy.Scripting;
 using Gateway.Policy.Snapshots;
 using Gateway.Policy.Tokens;
+using Gateway.Core.Usage;
+using Gateway.Host.Usage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 
 namespace Gateway.Host;
@@ -75,6 +78,9 @@ public static class GatewayApp
         services.AddSingleton(new GatewayKeySet(options.GatewayApiKeys));
         services.AddSingleton<ClientAccessFilter>();
         services.AddSingleton<ChatCompletionsHandler>();
+        // One usage event per API request; a test or a later ledger may have registered its own sink first.
+        if (options.UsageLog) services.TryAddSingleton<IUsageSink, LogUsageSink>();
+        else services.TryAddSingleton<IUsageSink, NoOpUsageSink>();
         if (demo is not null) services.AddHostedService(_ => new DemoUpstreamLifetime(demo));
 
         var app = builder.Build();
@@ -90,6 +96,7 @@ public static class GatewayApp
             return next(http);
         });
         GatewayLogging.UseRequestSummary(app);
+        app.UseUsageEvents();
         MapEndpoints(app, demo is not null);
         if (options.AdminApiKey is { } adminKey) AdminEndpoints.Map(app, adminKey);
         return app;

@@ -3,6 +3,8 @@ namespace Gateway.Core.Usage;
 /// <summary>Where a request was when it failed (the request log's <c>ErrorStage</c>).</summary>
 public enum RequestStage
 {
+    /// <summary>Client access: Cloudflare Access header, origin secret, gateway key.</summary>
+    Auth,
     /// <summary>Reading or parsing the body.</summary>
     Parse,
     /// <summary>Ingress translation, or the model's parameter rules.</summary>
@@ -17,6 +19,16 @@ public enum RequestStage
     Stream,
     /// <summary>The client went away.</summary>
     Client,
+    /// <summary>An error the gateway did not expect (answered 500).</summary>
+    Gateway,
+}
+
+public static class RequestStages
+{
+    private static readonly string[] Names = Enum.GetNames<RequestStage>().Select(n => n.ToLowerInvariant()).ToArray();
+
+    /// <summary>The stage as the request log writes it (<c>parse</c>, <c>upstream</c>, ...), without allocating.</summary>
+    public static string LogName(this RequestStage stage) => Names[(int)stage];
 }
 
 /// <summary>
@@ -72,4 +84,10 @@ public sealed record UsageEvent(
 public interface IUsageSink
 {
     void Record(UsageEvent usage);
+}
+
+/// <summary>The ingress names usage events carry.</summary>
+public static class UsageIngress
+{
+    public const string OpenAiChat = "openai.chat";
 }

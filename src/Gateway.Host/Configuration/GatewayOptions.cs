@@ -75,4 +75,7 @@ public sealed record GatewayOptions
 
     /// <summary>True when no real upstream key is configured and the in-process simulator answers instead.</summary>
     public bool DemoUpstream => string.IsNullOrEmpty(AnthropicApiKey);
+
+    /// <summary><c>USAGE_LOG</c>: write each request's usage event as a log event of its own (default off).</summary>
+    public bool UsageLog { get; init; }
 }

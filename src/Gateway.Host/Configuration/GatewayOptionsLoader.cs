@@ -21,6 +21,7 @@ public static class GatewayOptionsLoader
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             OriginSecret = Text(config, "ORIGIN_SECRET"),
             RequireCfAccessHeaders = Flag(config, "REQUIRE_CF_ACCESS_HEADERS", false, errors),
+            UsageLog = Flag(config, "USAGE_LOG", false, errors),
             DefaultModel = Text(config, "DEFAULT_MODEL"),
             OpusModel = Text(config, "OPUS_MODEL"),
             DefaultMaxTokens = Int(config, "DEFAULT_MAX_TOKENS", 4096, 1, 1_000_000, errors),

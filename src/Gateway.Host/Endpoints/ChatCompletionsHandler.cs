@@ -9,6 +9,7 @@ using Gateway.Core.Protocol.OpenAi;
 using Gateway.Core.Streaming;
 using Gateway.Core.Translation;
 using Gateway.Core.Upstream;
+using Gateway.Core.Usage;
 using Gateway.Host.Configuration;
 using Gateway.Economy;
 using Gateway.Host.Economy;
@@ -57,21 +58,21 @@ public sealed class ChatCompletionsHandler(
         try
         {
             // 1. Read the body.
-            ctx.ErrorStage = "parse";
+            ctx.ErrorStage = RequestStage.Parse;
             using var body = await RequestBody.ReadAsync(http, options.MaxRequestBodyBytes, options.MaxRequestDrainBytes, ct);
 
             // 2. Parse.
             var request = ChatCompletionRequestParser.Parse(body.WrittenSpan);
 
             // 3. Ingress translation: the canonical request (an Anthropic Messages request without its model yet).
-            ctx.ErrorStage = "translate";
+            ctx.ErrorStage = RequestStage.Translate;
             ctx.RequestedModel = request.Model;
             var snapshot = policies.Current; // read once: a reload mid-request does not change this request
             var translator = translators.RequestTranslator(snapshot);
             var canonical = translator.ToCanonical(request);
 
             // 4. Policy: profile, model, pipeline, all on the canonical request.
-            ctx.ErrorStage = "policy";
+            ctx.ErrorStage = RequestStage.Policy;
             var shaped = await ApplyPolicyAsync(http, ctx, snapshot, canonical, ct);
             if (shaped.Rejection is not null)
                 throw new GatewayException(403, OpenAiErrorTypes.Permission, shaped.Rejection, code: "profile_not_allowed");
@@ -83,7 +84,7 @@ public sealed class ChatCompletionsHandler(
             http.Response.Headers["X-Model-Source"] = shaped.ModelSource;
 
             // 4b. The model's parameter rules, for the model the policy chose.
-            ctx.ErrorStage = "translate";
+            ctx.ErrorStage = RequestStage.Translate;
             var storedThinking = await ThinkingPrefetch.LoadAsync(thinking, request, shaped.Snapshot.Catalogue, shaped.Model, ct);
             var translation = translator.ApplyModelRules(canonical, shaped.Model, storedThinking);
             ctx.Stream = translation.Request.Stream == true;
@@ -95,7 +96,7 @@ public sealed class ChatCompletionsHandler(
             }
 
             // 5. Token economy.
-            ctx.ErrorStage = "economy";
+            ctx.ErrorStage = RequestStage.Economy;
             var saving = await economy.PrepareAsync(translation.Request, shaped.Snapshot.Catalogue, shaped.Profile.Name,
                 EconomySettings.Of(shaped.Profile), ctx.KeyId, request.Temperature, ct);
             http.Response.Headers["X-Cache"] = saving.Cache.HeaderValue;
@@ -114,7 +115,7 @@ public sealed class ChatCompletionsHandler(
             serialized.WriteBody(upstreamBody);
 
             // 6. Send upstream.
-            ctx.ErrorStage = "upstream";
+            ctx.ErrorStage = RequestStage.Upstream;
             using var response = await upstream.SendAsync(upstreamBody.WrittenMemory, ct);
             ctx.MarkUpstreamFirstByte();
             ctx.UpstreamStatus = response.Status;
@@ -152,7 +153,7 @@ public sealed class ChatCompletionsHandler(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The client went away: the upstream call was cancelled with it; nothing left to answer.
-            ctx.ErrorStage = "client";
+            ctx.ErrorStage = RequestStage.Client;
             ctx.ErrorType = "client_disconnected";
         }
     }
@@ -234,7 +235,7 @@ public sealed class ChatCompletionsHandler(
         PrepareStream(http);
         await http.Response.StartAsync(ct);
 
-        ctx.ErrorStage = "stream";
+        ctx.ErrorStage = RequestStage.Stream;
         await using var upstreamBody = await response.ReadBodyAsStreamAsync(ct);
         // The translator folds the answer once (bounded); the text only when response rules or a response-cache MISS need it.
         var translator = new MessagesToChatStreamTranslator(shaping, thinking, keepText: keepText || cacheKey is not null);
@@ -246,7 +247,7 @@ public sealed class ChatCompletionsHandler(
             await responseCache.StoreAsync(cacheKey, storable, CancellationToken.None);
         if (outcome.ClientDisconnected)
         {
-            ctx.ErrorStage = "client";
+            ctx.ErrorStage = RequestStage.Client;
             ctx.ErrorType = "client_disconnected";
         }
         else if (outcome.Error is { } error)

@@ -1,4 +1,5 @@
 using Gateway.Core.Errors;
+using Gateway.Core.Usage;
 using Gateway.Host.Observability;
 
 namespace Gateway.Host.Endpoints;
@@ -16,7 +17,7 @@ public static class GatewayErrorHandling
             catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
             {
                 var ctx = GatewayRequestContext.Of(http);
-                ctx.ErrorStage ??= "gateway";
+                ctx.ErrorStage ??= RequestStage.Gateway;
                 ctx.ErrorType = "internal_error";
                 http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Errors")
                     .LogError(ex, "Unhandled error at stage {Stage}", ctx.ErrorStage);

@@ -1,3 +1,4 @@
+using Gateway.Core.Usage;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -71,7 +72,7 @@ public static class GatewayLogging
                 SetIf(diag, "UpstreamStatus", ctx?.UpstreamStatus);
                 SetIf(diag, "UpstreamRequestId", ctx?.UpstreamRequestId);
                 SetIf(diag, "UpstreamFirstByteMs", ctx?.UpstreamFirstByteMs);
-                diag.Set("ErrorStage", ctx?.ErrorStage);
+                diag.Set("ErrorStage", ctx?.ErrorStage?.LogName());
                 diag.Set("ErrorType", ctx?.ErrorType); // always present: log queries filter on it
                 if (ctx?.Adjustments.Count > 0) diag.Set("Adjustments", ctx.Adjustments);
                 SetIf(diag, "PolicyVersion", ctx?.PolicyVersion);

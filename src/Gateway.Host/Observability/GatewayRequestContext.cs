@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gateway.Core.Translation;
+using Gateway.Core.Usage;
 
 namespace Gateway.Host.Observability;
 
@@ -54,7 +55,7 @@ public sealed class GatewayRequestContext
     public int? UpstreamStatus { get; set; }
 
     /// <summary>Where a failed request failed: auth, parse, translate, upstream, stream, client.</summary>
-    public string? ErrorStage { get; set; }
+    public RequestStage? ErrorStage { get; set; }
     public string? ErrorType { get; set; }
     public IReadOnlyList<string> Adjustments { get; set; } = [];
 
@@ -64,6 +65,19 @@ public sealed class GatewayRequestContext
     public void MarkUpstreamFirstByte() => UpstreamFirstByteMs = Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
 
     public double ElapsedMs => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
+
+    /// <summary>When the request arrived.</summary>
+    public DateTimeOffset ArrivedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The API the request came in on (<c>openai.chat</c>); null for requests that are not API calls (health, models).
+    /// Requests with an ingress end in one <see cref="UsageEvent"/>.</summary>
+    public string? Ingress { get; set; }
+
+    /// <summary>The request's one usage event, once its answer has ended: what was billed, where it went, how it ended.</summary>
+    public UsageEvent ToUsageEvent(int status) => new(
+        ArrivedAt, Ingress ?? "", KeyId, Profile, RequestedModel, Model ?? "", ModelSource, Stream, status,
+        Usage?.PromptTokens ?? 0, Usage?.OutputTokens ?? 0, Usage?.CacheReadInputTokens ?? 0, Usage?.CacheCreationInputTokens ?? 0,
+        CacheStatus, FinishReason, ElapsedMs, UpstreamFirstByteMs, ErrorStage, ErrorType, PolicyVersion);
 
     public static GatewayRequestContext Of(HttpContext http)
     {

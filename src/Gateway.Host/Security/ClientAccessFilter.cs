@@ -1,4 +1,5 @@
 using Gateway.Core.Errors;
+using Gateway.Core.Usage;
 using Gateway.Host.Configuration;
 using Gateway.Host.Endpoints;
 using Gateway.Host.Observability;
@@ -22,6 +23,9 @@ public sealed class ClientAccessFilter(GatewayOptions options, GatewayKeySet key
     {
         var http = invocation.HttpContext;
         var ctx = GatewayRequestContext.Of(http);
+        // Chat requests end in a usage event, also when access is refused here (the ledger and metrics count refusals).
+        if (http.Request.Method == HttpMethods.Post && http.Request.Path.Value?.EndsWith("/chat/completions", StringComparison.Ordinal) == true)
+            ctx.Ingress = UsageIngress.OpenAiChat;
 
         if (options.RequireCfAccessHeaders && string.IsNullOrWhiteSpace(http.Request.Headers[CfAccessJwtHeader]))
             return await Deny(http, ctx, 403, OpenAiErrorTypes.Permission, "This gateway only accepts requests through Cloudflare Access.", "cf_access_required");
@@ -66,7 +70,7 @@ public sealed class ClientAccessFilter(GatewayOptions options, GatewayKeySet key
 
     private static async ValueTask<object?> Deny(HttpContext http, GatewayRequestContext ctx, int status, string type, string message, string code)
     {
-        ctx.ErrorStage = "auth";
+        ctx.ErrorStage = RequestStage.Auth;
         ctx.ErrorType = code;
         await OpenAiErrorWriter.WriteAsync(http, status, type, message, code: code);
         return Results.Empty;

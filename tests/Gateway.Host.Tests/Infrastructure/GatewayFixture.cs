@@ -1,6 +1,7 @@
 using Gateway.Simulator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Host.Tests.Infrastructure;
 
@@ -36,7 +37,7 @@ public sealed class GatewayFixture : IAsyncDisposable
     /// <param name="demoLauncher">True: started as the demo launcher (src/Gateway.Demo) starts it, with the simulator as the
     /// stand-in upstream when ANTHROPIC_API_KEY is unset; false: as the production host, which has no demo upstream.</param>
     public static async Task<GatewayFixture> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Production", SimulatorOptions? simulatorOptions = null,
-        bool demoLauncher = true)
+        bool demoLauncher = true, Action<IServiceCollection>? services = null)
     {
         var simulator = await SimulatorServer.StartAsync(simulatorOptions ?? new SimulatorOptions { ApiKey = UpstreamKey });
         var config = new Dictionary<string, string?>
@@ -55,7 +56,11 @@ public sealed class GatewayFixture : IAsyncDisposable
         {
             app = await GatewayApp.BuildAsync(
             ["--urls", "http://127.0.0.1:0", "--environment", environment],
-            builder => builder.Configuration.AddInMemoryCollection(config),
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(config);
+                services?.Invoke(builder.Services);
+            },
             lc => lc.WriteTo.Sink(logs),
             demoLauncher ? Gateway.Demo.SimulatorDemoUpstream.StartAsync : null);
         }
