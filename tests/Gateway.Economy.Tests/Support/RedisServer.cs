@@ -139,6 +139,34 @@ public sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// <c>CLIENT PAUSE ms ALL</c>: the server keeps its connections and stops answering every client's commands for
+    /// <paramref name="duration"/>, then resumes by itself (a hung Redis that comes back on a known schedule). Returns once the
+    /// server acknowledged the pause.
+    /// </summary>
+    public async Task PauseClientsAsync(TimeSpan duration)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var c = new TcpClient();
+        await c.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
+        var stream = c.GetStream();
+        var ms = ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var auth = Password is null ? "" : $"*2\r\n$4\r\nAUTH\r\n${System.Text.Encoding.UTF8.GetByteCount(Password)}\r\n{Password}\r\n";
+        var command = $"{auth}*4\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n${ms.Length}\r\n{ms}\r\n$3\r\nALL\r\n";
+        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(command), cts.Token);
+        var expected = Password is null ? 1 : 2;
+        var replies = "";
+        var buffer = new byte[256];
+        while (replies.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length < expected)
+        {
+            var read = await stream.ReadAsync(buffer, cts.Token);
+            if (read == 0) break;
+            replies += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        }
+        if (replies.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).LastOrDefault() != "+OK")
+            throw new InvalidOperationException($"CLIENT PAUSE was not acknowledged: {replies.Trim()}");
+    }
+
     /// <summary>SIGSTOP / SIGCONT: the server keeps its connections but stops answering (a slow or hung Redis).</summary>
     public void Pause() => Signal("STOP");
     public void Resume() => Signal("CONT");
