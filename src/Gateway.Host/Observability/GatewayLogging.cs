@@ -1,7 +1,10 @@
 using Gateway.Core.Usage;
 using Serilog;
 using Serilog.Events;
+using Serilog.Configuration;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 
 namespace Gateway.Host.Observability;
 
@@ -26,12 +29,18 @@ public static class GatewayLogging
               .MinimumLevel.Override("System", LogEventLevel.Warning)
               .Enrich.FromLogContext()
               .Enrich.WithProperty("Application", "claude-gateway");
-            // The console is written by a background worker (bounded buffer; events are dropped, not waited for, when it is
-            // full): a request thread never blocks on a slow stdout, and formatting leaves the request path.
-            if (development)
-                lc.WriteTo.Async(a => a.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"), bufferSize: 10_000);
-            else
-                lc.WriteTo.Async(a => a.Console(new CompactJsonFormatter()), bufferSize: 10_000);
+            // Standard output is written in batches by a background worker (bounded queue; events are dropped, not waited for,
+            // when it is full): a request thread never blocks on a slow stdout, and formatting and writing leave the request path.
+            ITextFormatter formatter = development
+                ? new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+                : new CompactJsonFormatter();
+            lc.WriteTo.Sink(new BufferedConsoleSink(formatter), new BatchingOptions
+            {
+                BatchSizeLimit = 1000,
+                BufferingTimeLimit = TimeSpan.FromMilliseconds(50),
+                QueueLimit = 100_000,
+                EagerlyEmitFirstEvent = true,
+            });
             extra?.Invoke(lc);
         }, preserveStaticLogger: true);
         // preserveStaticLogger: this host's logger stays its own. Otherwise Serilog makes it the process-wide Log.Logger,
