@@ -136,7 +136,8 @@ public static class GatewayApp
         foreach (var prefix in (string[])["/v1", ""])
         {
             var api = app.MapGroup(prefix).AddEndpointFilter<ClientAccessFilter>();
-            api.MapPost("/chat/completions", (HttpContext http, ChatCompletionsHandler handler) => handler.HandleAsync(http));
+            api.MapPost("/chat/completions", (HttpContext http, ChatCompletionsHandler handler) => handler.HandleAsync(http))
+                .WithMetadata(new UsageIngressMetadata(UsageIngress.OpenAiChat));
             api.MapGet("/models", ModelsEndpoint.List);
         }
         app.MapFallback("/v1/{**rest}", (HttpContext http) =>

@@ -80,7 +80,7 @@ public sealed class PromptCachePlanner
         if (!config.PrefixCache) return CachePlan.Disabled(RequestTokens.Request(request, _tokens), minimum);
         // A prompt below the model's minimum cannot be cached anywhere: no breakpoint would qualify, nothing is remembered, so
         // the layout (a hash per block) is not needed. Client marks still go through the full path (the limit of 4 applies).
-        if (!HasClientMarks(request) && RequestTokens.Request(request, _tokens) is var total && total < minimum)
+        if (!request.HasCacheMarks() && RequestTokens.Request(request, _tokens) is var total && total < minimum)
             return new CachePlan(true, [], total, minimum, 0, 0, false, []);
         var layout = PromptBlockLayout.Build(serialized, _tokens);
 
@@ -178,22 +178,6 @@ public sealed class PromptCachePlanner
     }
 
     private static bool IsOneHour(MessagesRequestCacheControl cc) => cc.Ttl == "1h";
-
-    private static bool HasClientMarks(MessagesRequest request)
-    {
-        foreach (var tool in request.Tools ?? [])
-            if (tool.CacheControl is not null) return true;
-        static bool Marked(List<MessagesRequestContentBlock>? blocks)
-        {
-            foreach (var b in blocks ?? [])
-                if (b.CacheControl is not null || Marked(b.Content)) return true;
-            return false;
-        }
-        if (Marked(request.System)) return true;
-        foreach (var message in request.Messages)
-            if (Marked(message.Content)) return true;
-        return false;
-    }
 
     private static void Unmark(PromptBlock block)
     {

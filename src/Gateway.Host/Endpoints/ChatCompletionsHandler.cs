@@ -130,7 +130,7 @@ public sealed class ChatCompletionsHandler(
 
             // 8. Translate the answer.
             var folded = ctx.Stream
-                ? await StreamAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, keepText: shaped.Context is not null && shaped.Profile.ResponseSteps.Count > 0, ct)
+                ? await StreamAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, keepText: shaped.ObservesResponse, ct)
                 : await RespondAsync(http, ctx, response, translation.Shaping, saving.Cache.Key, ct);
             if (ctx.ErrorType is null) ctx.ErrorStage = null;
 

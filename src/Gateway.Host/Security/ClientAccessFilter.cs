@@ -3,6 +3,7 @@ using Gateway.Core.Usage;
 using Gateway.Host.Configuration;
 using Gateway.Host.Endpoints;
 using Gateway.Host.Observability;
+using Gateway.Host.Usage;
 
 namespace Gateway.Host.Security;
 
@@ -23,9 +24,8 @@ public sealed class ClientAccessFilter(GatewayOptions options, GatewayKeySet key
     {
         var http = invocation.HttpContext;
         var ctx = GatewayRequestContext.Of(http);
-        // Chat requests end in a usage event, also when access is refused here (the ledger and metrics count refusals).
-        if (http.Request.Method == HttpMethods.Post && http.Request.Path.Value?.EndsWith("/chat/completions", StringComparison.Ordinal) == true)
-            ctx.Ingress = UsageIngress.OpenAiChat;
+        // API calls that bill end in a usage event, also when access is refused here (the ledger and metrics count refusals).
+        ctx.Ingress ??= http.GetEndpoint()?.Metadata.GetMetadata<UsageIngressMetadata>()?.Ingress;
 
         if (options.RequireCfAccessHeaders && string.IsNullOrWhiteSpace(http.Request.Headers[CfAccessJwtHeader]))
             return await Deny(http, ctx, 403, OpenAiErrorTypes.Permission, "This gateway only accepts requests through Cloudflare Access.", "cf_access_required");

@@ -32,3 +32,6 @@ public static class UsageEvents
         });
     }
 }
+
+/// <summary>Endpoint metadata: requests to this endpoint come in on <paramref name="Ingress"/> and end in a usage event.</summary>
+public sealed record UsageIngressMetadata(string Ingress);

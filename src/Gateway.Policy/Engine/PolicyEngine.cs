@@ -39,6 +39,9 @@ public sealed record ShapedRequest(
     /// <summary>A fail-closed profile's step failed: the request must not go upstream.</summary>
     public bool FailedClosed => Report?.Failed == true;
 
+    /// <summary>The profile has response-stage steps to run on this request's answer (so the answer's text must be kept).</summary>
+    public bool ObservesResponse => Context is not null && Profile.ResponseSteps.Count > 0;
+
     /// <summary>Step ids that changed the request, with estimated tokens before and after: for the request log.</summary>
     public IReadOnlyList<string> ChangeSummary =>
         Report?.Steps.Where(s => s.Status == StepStatus.Applied).Select(s => $"{s.Id}:{s.TokensBefore}->{s.TokensAfter}").ToList() ?? [];
@@ -104,7 +107,7 @@ public sealed class PolicyEngine(string? defaultModelOverride, string? opusModel
     /// <summary>Runs the profile's response stage (observe, tag). Never throws: failures are fail-open and logged.</summary>
     public async ValueTask<PipelineReport?> ObserveResponseAsync(ShapedRequest shaped, ResponseView response, CancellationToken ct = default)
     {
-        if (shaped.Context is null || shaped.Profile.ResponseSteps.Count == 0) return null;
+        if (!shaped.ObservesResponse) return null;
         try
         {
             return await PolicyPipeline.RunResponseAsync(shaped.Profile, shaped.Context, shaped.Snapshot.Health, log, response, ct).ConfigureAwait(false);

@@ -69,10 +69,10 @@ public sealed class SerializedMessagesRequest : IDisposable
         foreach (var tool in Request.Tools ?? [])
             if (tool.CacheControl is not null) marked.Add((_ranges[tool], tool));
         foreach (var block in Request.System ?? [])
-            if (HasMark(block)) marked.Add((_ranges[block], block));
+            if (block.HasCacheMark()) marked.Add((_ranges[block], block));
         foreach (var message in Request.Messages)
             foreach (var block in message.Content)
-                if (HasMark(block)) marked.Add((_ranges[block], block));
+                if (block.HasCacheMark()) marked.Add((_ranges[block], block));
         marked.Sort((a, b) => a.Range.Start.Value.CompareTo(b.Range.Start.Value));
 
         var at = 0;
@@ -111,14 +111,6 @@ public sealed class SerializedMessagesRequest : IDisposable
     }
 
     public void Dispose() => _buffer.Dispose();
-
-    private static bool HasMark(MessagesRequestContentBlock block)
-    {
-        if (block.CacheControl is not null) return true;
-        foreach (var inner in block.Content ?? [])
-            if (inner.CacheControl is not null) return true;
-        return false;
-    }
 
     /// <summary>Options for <see cref="Content"/>: no <c>cache_control</c>, <c>stream</c> or <c>metadata</c>; tools and blocks go
     /// through <see cref="RangeConverter{T}"/>, which records where each one lies.</summary>
